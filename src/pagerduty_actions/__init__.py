@@ -1,0 +1,3 @@
+"""PagerDuty actions for Backstage software templates."""
+
+__version__ = "0.1.0"
