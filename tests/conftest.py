@@ -1,0 +1,1 @@
+"""Shared fixtures for the whole suite; each area keeps its own in tests/<area>/conftest.py."""
