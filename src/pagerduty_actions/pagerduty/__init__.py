@@ -1,0 +1,57 @@
+"""The PagerDuty adapter: accounts, credentials, the REST client and resource helpers.
+
+Typical use::
+
+    accounts = AccountSet.from_config(config["pagerDuty"])
+    with PagerDutyClient(accounts.get(account_id)) as client:
+        service = services.find_by_name(client, "checkout")
+
+Handlers depend on this package only; it depends on nothing else of ours.
+"""
+
+from .accounts import Account, AccountSet, ApiToken, OAuthSettings
+from .client import PagerDutyClient
+from .errors import (
+    AbilityRequiredError,
+    AccountConfigError,
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    MissingScopesError,
+    NotFoundError,
+    PagerDutyError,
+    PaginationLimitError,
+    RateLimitedError,
+    UnknownAccountError,
+    UpstreamUnavailableError,
+    redact,
+)
+from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
+from .stats import CallStats
+
+__all__ = [
+    "SHARED_LIMITERS",
+    "AbilityRequiredError",
+    "Account",
+    "AccountConfigError",
+    "AccountLimiter",
+    "AccountSet",
+    "ApiToken",
+    "AuthenticationError",
+    "CallStats",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidInputError",
+    "LimiterRegistry",
+    "MissingScopesError",
+    "NotFoundError",
+    "OAuthSettings",
+    "PagerDutyClient",
+    "PagerDutyError",
+    "PaginationLimitError",
+    "RateLimitedError",
+    "UnknownAccountError",
+    "UpstreamUnavailableError",
+    "redact",
+]

@@ -1,0 +1,208 @@
+"""Credentials for PagerDuty calls: a static API token, or a scoped OAuth token we keep fresh.
+
+The plugin's scoped-OAuth token "stops working after a day or two" until a restart because it is
+never renewed; here the token is renewed well before it expires, by one thread at a time, and
+once more when PagerDuty answers 401. The granted ``scope`` string is kept so startup can report
+missing scopes instead of failing on the first 403.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import httpx
+
+from pagerduty_actions import __version__
+
+from .accounts import Account, ApiToken, OAuthSettings
+from .errors import AuthenticationError, PagerDutyError, UpstreamUnavailableError, redact
+
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+USER_AGENT = f"pagerduty-actions/{__version__}"
+
+# Renew at 80% of the lifetime, or 10 minutes before expiry if that comes first.
+REFRESH_FRACTION = 0.8
+REFRESH_MARGIN_SECONDS = 600.0
+
+
+class Authenticator(Protocol):
+    """What the client needs from a credential."""
+
+    def authorization(self) -> str:
+        """The ``Authorization`` header value to send now."""
+        ...
+
+    def renew_after_unauthorized(self, rejected: str) -> bool:
+        """PagerDuty said 401 to ``rejected``; True when a retry with a new value may help."""
+        ...
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret string this credential knows, so error text can be redacted."""
+        ...
+
+    @property
+    def scope(self) -> str | None:
+        """The granted scopes (space separated); None when the credential is not scoped."""
+        ...
+
+    def missing_scopes(self, required: Iterable[str]) -> list[str]: ...
+
+
+class TokenAuth:
+    """A REST API key. It is not scoped, so no scope is ever reported missing."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def authorization(self) -> str:
+        return f"Token token={self._token}"
+
+    def renew_after_unauthorized(self, rejected: str) -> bool:
+        return False
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    @property
+    def scope(self) -> str | None:
+        return None
+
+    def missing_scopes(self, required: Iterable[str]) -> list[str]:
+        return []
+
+    def __repr__(self) -> str:
+        return "TokenAuth(token=[REDACTED])"
+
+
+class OAuthAuth:
+    """Scoped OAuth client-credentials token, cached and renewed before it expires.
+
+    ``http`` is the httpx client that reaches the identity service (its transport is swapped in
+    tests and for the sandbox); ``clock`` is a monotonic clock in seconds.
+    """
+
+    def __init__(
+        self,
+        settings: OAuthSettings,
+        *,
+        http: httpx.Client,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._access_token: str | None = None
+        self._refresh_at = 0.0
+        self._scope: str | None = None
+        self.fetch_count = 0
+
+    @property
+    def requested_scope(self) -> str:
+        s = self._settings
+        return " ".join([f"as_account-{s.region}.{s.sub_domain}", *s.scopes])
+
+    def authorization(self) -> str:
+        token, refresh_at = self._access_token, self._refresh_at
+        if token is not None and self._clock() < refresh_at:
+            return f"Bearer {token}"
+        with self._lock:
+            if self._access_token is None or self._clock() >= self._refresh_at:
+                self._fetch()
+            return f"Bearer {self._access_token}"
+
+    def renew_after_unauthorized(self, rejected: str) -> bool:
+        with self._lock:
+            if f"Bearer {self._access_token}" == rejected:
+                self._fetch()
+        return True
+
+    def secrets(self) -> tuple[str, ...]:
+        found = [self._settings.client_secret]
+        if self._access_token:
+            found.append(self._access_token)
+        return tuple(found)
+
+    @property
+    def scope(self) -> str | None:
+        if self._scope is None:
+            self.authorization()
+        return self._scope
+
+    def missing_scopes(self, required: Iterable[str]) -> list[str]:
+        granted = set((self.scope or "").split())
+        return [s for s in required if s not in granted]
+
+    def _fetch(self) -> None:
+        """Ask the identity service for a new token. Caller holds ``self._lock``."""
+        s = self._settings
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": s.client_id,
+            "client_secret": s.client_secret,
+            "scope": self.requested_scope,
+        }
+        secrets = self.secrets()
+        started = self._clock()
+        try:
+            response = self._http.post(
+                s.identity_url, data=form, headers={"User-Agent": USER_AGENT}
+            )
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailableError(
+                f"cannot reach the PagerDuty identity service: {type(exc).__name__}",
+                method="POST",
+                path="/oauth/token",
+                secrets=secrets,
+            ) from None
+        self.fetch_count += 1
+        if response.status_code >= 400:
+            raise _token_error(response, secrets)
+        try:
+            body = response.json()
+            token = str(body["access_token"])
+            lifetime = float(body.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError):
+            raise PagerDutyError(
+                "the identity service answered without an access_token",
+                status=response.status_code,
+                method="POST",
+                path="/oauth/token",
+            ) from None
+        self._access_token = token
+        self._scope = str(body.get("scope") or "")
+        renew_in = max(0.0, min(lifetime * REFRESH_FRACTION, lifetime - REFRESH_MARGIN_SECONDS))
+        self._refresh_at = started + renew_in
+
+    def __repr__(self) -> str:
+        return f"OAuthAuth(client_id={self._settings.client_id!r}, secret=[REDACTED])"
+
+
+def _token_error(response: httpx.Response, secrets: tuple[str, ...]) -> PagerDutyError:
+    try:
+        body = response.json()
+        error = body.get("error")
+        detail = body.get("error_description")
+        message = f"OAuth token request refused: {error}" + (f" ({detail})" if detail else "")
+    except (ValueError, AttributeError):
+        message = "OAuth token request refused"
+    message = redact(message, secrets)
+    if response.status_code >= 500:
+        return UpstreamUnavailableError(
+            message, status=response.status_code, method="POST", path="/oauth/token"
+        )
+    return AuthenticationError(
+        message, status=response.status_code, method="POST", path="/oauth/token"
+    )
+
+
+def authenticator_for(
+    account: Account, *, http: httpx.Client, clock: Callable[[], float] = time.monotonic
+) -> Authenticator:
+    """The credential object for ``account``'s configured auth."""
+    if isinstance(account.auth, ApiToken):
+        return TokenAuth(account.auth.token)
+    return OAuthAuth(account.auth, http=http, clock=clock)

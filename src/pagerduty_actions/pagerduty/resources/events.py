@@ -1,0 +1,49 @@
+"""Events API v2 (``{events_base_url}/v2/enqueue``): trigger, acknowledge or resolve an alert.
+
+It authenticates by the integration (routing) key in the body, not by the REST credential, and
+that key is a secret: it is redacted from every error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..client import JsonBody, PagerDutyClient
+
+EVENT_ACTIONS = ("trigger", "acknowledge", "resolve")
+
+
+def enqueue(
+    client: PagerDutyClient,
+    routing_key: str,
+    event_action: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    dedup_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JsonBody:
+    """Send one event; returns ``{status, message, dedup_key}``.
+
+    Retried after ambiguous failures only with a ``dedup_key`` (PagerDuty deduplicates on it);
+    a trigger without one could open a second alert.
+    """
+    if event_action not in EVENT_ACTIONS:
+        raise ValueError(f"event_action must be one of {', '.join(EVENT_ACTIONS)}")
+    if event_action == "trigger" and not payload:
+        raise ValueError("a trigger event needs a payload (summary, source, severity)")
+    body: dict[str, Any] = {"routing_key": routing_key, "event_action": event_action}
+    if dedup_key:
+        body["dedup_key"] = dedup_key
+    if payload:
+        body["payload"] = dict(payload)
+    body.update(extra or {})
+    return client.request_json(
+        "POST",
+        "/v2/enqueue",
+        json=body,
+        base_url=client.account.events_base_url,
+        authenticate=False,
+        idempotent=dedup_key is not None,
+        secrets=(routing_key,),
+    )
