@@ -1,0 +1,181 @@
+"""Configuration: one YAML file, ``${ENV_VAR}`` substitution, validated by a JSON Schema.
+
+It reads like Backstage's app-config on purpose: the ``pagerDuty`` keys are the ones the
+PagerDuty Backstage plugin reads, so a platform team can paste them. A bad file stops start-up
+with every offending key path at once, rather than failing on first use hours later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .errors import ConfigError
+from .paths import schema_path
+from .validation import describe_errors
+
+DEFAULT_PORT = 7077
+DEFAULT_HOST = "127.0.0.1"
+_ENV_PATTERN = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Config:
+    """The validated configuration as plain data, with accessors for the common keys."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    source: str = "embedded defaults"
+
+    def section(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key)
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    @property
+    def host(self) -> str:
+        return str(self.section("server").get("host", DEFAULT_HOST))
+
+    @property
+    def port(self) -> int:
+        return int(self.section("server").get("port", DEFAULT_PORT))
+
+    @property
+    def threads(self) -> int:
+        return int(self.section("server").get("threads", 8))
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.section("server").get("maxBodyBytes", 1024 * 1024))
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(str(self.data.get("dataDir", ".data")))
+
+    @property
+    def database_url(self) -> str:
+        url = self.section("database").get("url")
+        if url:
+            return str(url)
+        return f"sqlite:///{(self.data_dir / 'pagerduty-actions.db').as_posix()}"
+
+    @property
+    def auth_tokens(self) -> list[dict[str, Any]]:
+        return list(self.section("auth").get("tokens", []))
+
+    @property
+    def log_format(self) -> str:
+        return str(self.section("logging").get("format", "text"))
+
+    @property
+    def has_pagerduty_credentials(self) -> bool:
+        pd = self.section("pagerDuty")
+        return bool(pd.get("apiToken") or pd.get("oauth") or pd.get("accounts"))
+
+    def with_overrides(self, **values: Any) -> Config:
+        """A copy with top-level keys replaced (used by the CLI's flags)."""
+        data = json.loads(json.dumps(self.data))
+        data.update(values)
+        return Config(data=data, source=self.source)
+
+
+def substitute_env(value: Any, env: Mapping[str, str], path: str = "$") -> Any:
+    """Replace ``${NAME}`` in every string; ``$${NAME}`` stays literal as ``${NAME}``.
+
+    A missing variable is an error naming the key path, as Backstage does, rather than
+    silently becoming an empty token.
+    """
+    if isinstance(value, dict):
+        return {k: substitute_env(v, env, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name = match.group(1), match.group(2)
+        if escaped:
+            return "${" + name + "}"
+        if name not in env:
+            missing.append(name)
+            return ""
+        return env[name]
+
+    result = _ENV_PATTERN.sub(replace, value)
+    if missing:
+        names = ", ".join(missing)
+        raise ConfigError([f"{path}: environment variable {names} is not set"])
+    return result
+
+
+def _schema_validator() -> Draft202012Validator:
+    schema = json.loads(schema_path("config.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_config(data: Mapping[str, Any], source: str = "config") -> Config:
+    problems = [f"{d['path']}: {d['message']}" for d in describe_errors(_schema_validator(), data)]
+    problems.extend(_semantic_problems(data))
+    if problems:
+        raise ConfigError(problems, source)
+    return Config(data=dict(data), source=source)
+
+
+def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
+    """Rules a JSON Schema cannot say: unique names and a single default account."""
+    problems: list[str] = []
+    tokens = data.get("auth", {}).get("tokens", []) if isinstance(data.get("auth"), dict) else []
+    names = [str(t.get("name")) for t in tokens if isinstance(t, dict)]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"$.auth.tokens: the name {name!r} is used more than once")
+    pd = data.get("pagerDuty") if isinstance(data.get("pagerDuty"), dict) else {}
+    accounts = pd.get("accounts", []) if isinstance(pd, dict) else []
+    ids = [str(a.get("id")) for a in accounts if isinstance(a, dict)]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"$.pagerDuty.accounts: the id {dup!r} is used more than once")
+    defaults = [a for a in accounts if isinstance(a, dict) and a.get("isDefault")]
+    if len(accounts) > 1 and len(defaults) != 1:
+        problems.append(
+            "$.pagerDuty.accounts: with several accounts exactly one needs isDefault: true "
+            f"(found {len(defaults)})"
+        )
+    for i, account in enumerate(accounts):
+        if isinstance(account, dict) and not (account.get("apiToken") or account.get("oauth")):
+            problems.append(f"$.pagerDuty.accounts[{i}]: needs apiToken or oauth")
+    return problems
+
+
+def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """Read, substitute and validate ``path``; ``None`` gives the embedded defaults."""
+    env = os.environ if env is None else env
+    if path is None:
+        return validate_config({}, "embedded defaults")
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"cannot read the file: {exc.strerror}"], source) from None
+    try:
+        raw = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{where}not valid YAML ({problem})"], source) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(["$: the file must hold a mapping of keys"], source)
+    try:
+        substituted = substitute_env(raw, env)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source) from None
+    return validate_config(substituted, source)

@@ -1,0 +1,430 @@
+"""The action registry: built from ``actions/*.yaml`` + ``schemas/``, the one way to run an action.
+
+HTTP, the CLI, the template runner and the Backstage module all come through ``Registry.run``,
+so validation, permissions, idempotency, the audit trail and logging are the same everywhere.
+A manifest that points at a missing schema or handler stops start-up with a clear message,
+rather than failing on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, SchemaError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .context import ActionContext
+from .errors import (
+    ActionError,
+    ConflictError,
+    InputError,
+    InternalError,
+    NotAllowedError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
+from .paths import data_dir
+from .services import Services
+from .store import DatabaseUnavailable, IdempotencyStore
+from .store.audit import AuditLog
+from .store.idempotency import IdempotencyInProgress, IdempotencyKeyReused
+from .validation import describe_errors
+
+Handler = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]
+ErrorMapper = Callable[[BaseException], ActionError | None]
+_LOG = logging.getLogger("pagerduty_actions.registry")
+_MANIFEST_KEYS = {"id", "description", "handler", "schema", "supportsDryRun", "examples"}
+
+
+class RegistryError(Exception):
+    """A manifest cannot be loaded; raised at start-up."""
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    description: str
+    handler: Handler
+    handler_path: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+    supports_dry_run: bool
+    examples: list[dict[str, Any]]
+    manifest_path: Path
+
+    def describe(self) -> dict[str, Any]:
+        """Backstage's action list entry: ``{id, description, examples, schema}``."""
+        return {
+            "id": self.id,
+            "description": self.description,
+            "examples": [
+                {"description": e["description"], "example": _yaml_text(e["steps"])}
+                for e in self.examples
+            ],
+            "schema": {"input": self.input_schema, "output": self.output_schema},
+            "supportsDryRun": self.supports_dry_run,
+        }
+
+
+@dataclass
+class RunResult:
+    output: dict[str, Any]
+    log: list[dict[str, str]]
+    dry_run: bool
+    sandbox: bool = False
+    replayed: bool = False
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"output": self.output, "log": self.log, "dryRun": self.dry_run}
+        if self.sandbox:
+            body["sandbox"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling (a configured token's name) and what it may run."""
+
+    name: str
+    allowed_actions: tuple[str, ...] | None = None
+
+    def may_run(self, action_id: str) -> bool:
+        if self.allowed_actions is None:
+            return True
+        return any(fnmatch.fnmatchcase(action_id, p) for p in self.allowed_actions)
+
+
+def _yaml_text(value: Any) -> str:
+    stream = StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump(value, stream)
+    return stream.getvalue()
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
+        raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
+
+
+def _load_schema(schemas_dir: Path, name: Any, manifest: Path, key: str) -> dict[str, Any]:
+    if not isinstance(name, str):
+        raise RegistryError(f"{manifest}: schema.{key} must name a file under {schemas_dir}")
+    path = (schemas_dir / name).resolve()
+    if not path.is_file():
+        raise RegistryError(f"{manifest}: schema.{key} file {name!r} not found in {schemas_dir}")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"{path}: not valid JSON ({exc})") from None
+    except SchemaError as exc:
+        raise RegistryError(f"{path}: not a valid JSON Schema: {exc.message}") from None
+    if not isinstance(schema, dict):
+        raise RegistryError(f"{path}: a schema must be a JSON object")
+    return schema
+
+
+def _load_handler(path: Any, manifest: Path) -> Handler:
+    if not isinstance(path, str) or ":" not in path:
+        raise RegistryError(f"{manifest}: handler must look like 'package.module:function'")
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise RegistryError(
+            f"{manifest}: handler module {module_name!r} not found ({exc})"
+        ) from None
+    handler = getattr(module, attr, None)
+    if not callable(handler):
+        raise RegistryError(f"{manifest}: handler {path!r} is not a function in {module_name}")
+    return handler  # type: ignore[no-any-return]
+
+
+def load_manifest(path: Path, schemas_dir: Path) -> ActionSpec:
+    raw = _load_yaml(path)
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{path}: a manifest must be a mapping")
+    unknown = set(raw) - _MANIFEST_KEYS
+    if unknown:
+        raise RegistryError(
+            f"{path}: unknown keys {sorted(unknown)}; allowed {sorted(_MANIFEST_KEYS)}"
+        )
+    for key in ("id", "description", "handler", "schema"):
+        if key not in raw:
+            raise RegistryError(f"{path}: missing required key {key!r}")
+    schema = raw["schema"]
+    if not isinstance(schema, dict):
+        raise RegistryError(f"{path}: schema must be a mapping with input and output files")
+    examples = raw.get("examples") or []
+    for i, example in enumerate(examples):
+        if not isinstance(example, dict) or "description" not in example or "steps" not in example:
+            raise RegistryError(f"{path}: examples[{i}] needs 'description' and 'steps'")
+    return ActionSpec(
+        id=str(raw["id"]),
+        description=str(raw["description"]).strip(),
+        handler=_load_handler(raw["handler"], path),
+        handler_path=str(raw["handler"]),
+        input_schema=_load_schema(schemas_dir, schema.get("input"), path, "input"),
+        output_schema=_load_schema(schemas_dir, schema.get("output"), path, "output"),
+        supports_dry_run=bool(raw.get("supportsDryRun", False)),
+        examples=list(examples),
+        manifest_path=path,
+    )
+
+
+def request_hash(action_id: str, payload: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"action": action_id, "input": payload}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Registry:
+    def __init__(self, specs: Iterable[ActionSpec], error_mappers: Iterable[ErrorMapper] = ()):
+        self._specs: dict[str, ActionSpec] = {}
+        for spec in specs:
+            if spec.id in self._specs:
+                other = self._specs[spec.id].manifest_path
+                raise RegistryError(f"{spec.manifest_path}: action id {spec.id!r} also in {other}")
+            self._specs[spec.id] = spec
+        self._validators = {
+            s.id: (
+                Draft202012Validator(
+                    s.input_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+                ),
+                Draft202012Validator(s.output_schema),
+            )
+            for s in self._specs.values()
+        }
+        self.error_mappers = list(error_mappers)
+
+    @classmethod
+    def load(
+        cls,
+        actions_dir: Path | None = None,
+        schemas_dir: Path | None = None,
+        error_mappers: Iterable[ErrorMapper] = (),
+    ) -> Registry:
+        actions_dir = actions_dir or data_dir("actions")
+        schemas_dir = schemas_dir or data_dir("schemas")
+        if not actions_dir.is_dir():
+            raise RegistryError(f"actions folder {actions_dir} not found")
+        manifests = sorted(actions_dir.glob("*.yaml"))
+        return cls((load_manifest(p, schemas_dir) for p in manifests), error_mappers)
+
+    def specs(self) -> list[ActionSpec]:
+        return sorted(self._specs.values(), key=lambda s: s.id)
+
+    def get(self, action_id: str) -> ActionSpec:
+        spec = self._specs.get(action_id)
+        if spec is None:
+            known = ", ".join(sorted(self._specs)) or "none"
+            raise NotFoundError(f"no action {action_id!r}; known actions: {known}")
+        return spec
+
+    def validate_input(self, action_id: str, payload: Any) -> None:
+        validator = self._validators[action_id][0]
+        details = describe_errors(validator, payload)
+        if details:
+            summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])
+            more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+            raise InputError(f"invalid input for {action_id}: {summary}{more}", details=details)
+
+    def run(
+        self,
+        action_id: str,
+        payload: Any,
+        *,
+        services: Services,
+        dry_run: bool = False,
+        caller: Caller | None = None,
+        initiator: str | None = None,
+        idempotency_key: str | None = None,
+        request_id: str | None = None,
+    ) -> RunResult:
+        """Validate, authorise, deduplicate, run the handler, validate its output, audit."""
+        caller = caller or Caller("anonymous")
+        spec = self.get(action_id)
+        started, t0 = datetime.now(UTC), time.monotonic()
+        outcome, error_name = "error", None
+        try:
+            if not caller.may_run(action_id):
+                raise NotAllowedError(
+                    f"caller {caller.name!r} may not run {action_id}; "
+                    "add it to this token's 'actions' list in auth.tokens"
+                )
+            if dry_run and not spec.supports_dry_run:
+                raise InputError(f"{action_id} does not support dry run")
+            self.validate_input(action_id, payload)
+            if services.db is not None:
+                _require_db(services)
+            result = self._run_once(
+                spec, payload, services, dry_run, caller, initiator, idempotency_key, request_id
+            )
+            outcome = "replayed" if result.replayed else "success"
+            return result
+        except ActionError as exc:
+            error_name = exc.name
+            raise
+        finally:
+            self._audit(
+                services, spec.id, caller, initiator, dry_run, outcome, error_name,
+                idempotency_key, started, int((time.monotonic() - t0) * 1000),
+            )  # fmt: skip
+
+    def _run_once(
+        self,
+        spec: ActionSpec,
+        payload: dict[str, Any],
+        services: Services,
+        dry_run: bool,
+        caller: Caller,
+        initiator: str | None,
+        idempotency_key: str | None,
+        request_id: str | None,
+    ) -> RunResult:
+        store = (
+            _idempotency_store(services)
+            if (idempotency_key and not dry_run and services.db is not None)
+            else None
+        )
+        reservation = None
+        if store is not None and idempotency_key:
+            try:
+                reservation = store.reserve(
+                    caller.name, idempotency_key, spec.id, request_hash(spec.id, payload)
+                )
+            except IdempotencyKeyReused as exc:
+                raise ConflictError(
+                    f"{exc}; use a new Idempotency-Key for a different request"
+                ) from None
+            except IdempotencyInProgress as exc:
+                raise ConflictError(str(exc), retryable=True) from None
+            except DatabaseUnavailable as exc:
+                raise ServiceUnavailableError(str(exc)) from None
+            if reservation.response is not None:
+                stored = reservation.response
+                return RunResult(
+                    stored["output"], stored["log"], stored["dryRun"],
+                    sandbox=bool(stored.get("sandbox")), replayed=True,
+                )  # fmt: skip
+        ctx = ActionContext(
+            action_id=spec.id,
+            dry_run=dry_run,
+            services=services,
+            caller=caller.name,
+            initiator=initiator,
+            request_id=request_id,
+        )
+        try:
+            output = self._call_handler(spec, ctx, payload)
+        except BaseException:
+            if store is not None and reservation is not None:
+                _quietly(lambda: store.release(reservation))
+            raise
+        result = RunResult(output, ctx.log_lines, dry_run, sandbox=services.sandbox_mode)
+        if store is not None and reservation is not None:
+            try:
+                store.complete(reservation, result.body())
+            except DatabaseUnavailable:
+                _LOG.error("could not store the response for key %r", idempotency_key)
+        return result
+
+    def _call_handler(
+        self, spec: ActionSpec, ctx: ActionContext, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            output = spec.handler(ctx, payload)
+        except ActionError:
+            raise
+        except Exception as exc:
+            mapped = self._map_error(exc)
+            if mapped is not None:
+                raise mapped from exc
+            _LOG.exception("action %s failed with an unexpected error", spec.id)
+            raise InternalError(
+                f"{spec.id} failed unexpectedly; the server log has the details "
+                f"(request id {ctx.request_id or 'n/a'})"
+            ) from exc
+        if ctx.services.sandbox_mode and isinstance(output, dict):
+            output = {**output, "sandbox": True}
+        problems = describe_errors(self._validators[spec.id][1], output)
+        if problems:
+            _LOG.error("action %s returned output that breaks its schema: %s", spec.id, problems)
+            raise InternalError(
+                f"{spec.id} produced output that does not match its schema (a bug); "
+                f"the server log has the details (request id {ctx.request_id or 'n/a'})"
+            )
+        return output
+
+    def _map_error(self, exc: BaseException) -> ActionError | None:
+        for mapper in self.error_mappers:
+            mapped = mapper(exc)
+            if mapped is not None:
+                return mapped
+        if isinstance(exc, DatabaseUnavailable):
+            return ServiceUnavailableError(str(exc))
+        return None
+
+    def _audit(
+        self,
+        services: Services,
+        action_id: str,
+        caller: Caller,
+        initiator: str | None,
+        dry_run: bool,
+        outcome: str,
+        error_name: str | None,
+        idempotency_key: str | None,
+        started: datetime,
+        duration_ms: int,
+    ) -> None:
+        if services.db is None:
+            return
+        _quietly(
+            lambda: AuditLog(services.db).record(  # type: ignore[arg-type]
+                action_id=action_id,
+                caller=caller.name,
+                initiator=initiator,
+                dry_run=dry_run,
+                outcome=outcome,
+                error_name=error_name,
+                idempotency_key=idempotency_key,
+                started_at=started,
+                duration_ms=duration_ms,
+            )
+        )
+
+
+def _require_db(services: Services) -> None:
+    assert services.db is not None
+    try:
+        services.db.ping()
+    except DatabaseUnavailable as exc:
+        raise ServiceUnavailableError(f"{exc}; the action was not run") from None
+
+
+def _idempotency_store(services: Services) -> IdempotencyStore:
+    assert services.db is not None
+    section = services.config.section("idempotency")
+    return IdempotencyStore(services.db, wait_seconds=float(section.get("waitSeconds", 60)))
+
+
+def _quietly(call: Callable[[], object]) -> None:
+    try:
+        call()
+    except Exception:
+        _LOG.warning("bookkeeping failed", exc_info=True)

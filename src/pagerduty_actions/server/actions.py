@@ -1,0 +1,111 @@
+"""``/v2/actions``: list, describe and run actions, in Backstage's shapes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from ..errors import ActionError, InputError, UnsupportedMediaTypeError
+from .state import app_state
+
+bp = Blueprint("actions", __name__)
+_MAX_KEY_LENGTH = 255
+
+
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+
+
+def read_json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or an error that says how to send it."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise InputError(
+            "the request body is empty; send the action's input as a JSON object "
+            "(an action without required inputs takes {})"
+        )
+    if not _is_json(request.mimetype):
+        sent = request.mimetype or "no Content-Type"
+        raise UnsupportedMediaTypeError(
+            f"expected a JSON body with 'Content-Type: application/json', got {sent}; "
+            "in an http:backstage:request step add headers: {content-type: application/json}"
+        )
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = (
+            f" at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise InputError(f"the request body is not valid JSON{where}") from None
+    if not isinstance(payload, dict):
+        raise InputError(
+            f"the request body must be a JSON object of inputs, not {type(payload).__name__}",
+            details=[{"path": "$", "message": "must be an object"}],
+        )
+    return payload
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name)
+    if value is None or value.lower() in ("false", "0", ""):
+        return False
+    if value.lower() in ("true", "1"):
+        return True
+    raise InputError(f"query parameter {name} must be true or false, not {value!r}")
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > _MAX_KEY_LENGTH or not key.isprintable():
+        raise InputError(f"Idempotency-Key must be 1-{_MAX_KEY_LENGTH} printable characters")
+    return key
+
+
+@bp.get("/v2/actions")
+def list_actions() -> Response:
+    return jsonify([spec.describe() for spec in app_state().registry.specs()])
+
+
+@bp.get("/v2/actions/<path:action_id>")
+def describe_action(action_id: str) -> Response:
+    return jsonify(app_state().registry.get(action_id).describe())
+
+
+@bp.post("/v2/actions/<path:action_id>")
+def run_action(action_id: str) -> Response:
+    state = app_state()
+    registry = state.registry
+    registry.get(action_id)  # unknown id: 404 before reading the body
+    dry_run = _flag("dryRun")
+    outcome = "error"
+    try:
+        payload = read_json_object()
+        result = registry.run(
+            action_id,
+            payload,
+            services=state.services,
+            dry_run=dry_run,
+            caller=g.caller,
+            initiator=request.headers.get("X-Backstage-Initiator"),
+            idempotency_key=_idempotency_key(),
+            request_id=g.request_id,
+        )
+        outcome = "replayed" if result.replayed else "success"
+    except ActionError as exc:
+        outcome = exc.name
+        raise
+    finally:
+        state.metrics.action_runs.labels(action_id, outcome, str(dry_run).lower()).inc()
+    response = jsonify(result.body())
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,80 @@
+"""The Flask app factory: wires config, services and the registry into blueprints."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+from ..bootstrap import build_services
+from ..config import Config
+from ..registry import Registry
+from ..services import Services
+from . import actions, docs, health
+from .auth import TokenAuth
+from .errors import register_error_handlers
+from .metrics import Metrics
+from .state import AppState, app_state
+
+_ACCESS = logging.getLogger("pagerduty_actions.access")
+_PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz"}
+
+
+def create_app(
+    config: Config,
+    *,
+    services: Services | None = None,
+    registry: Registry | None = None,
+) -> Flask:
+    """Build the WSGI app. ``services``/``registry`` default to those the config describes."""
+    app = Flask("pagerduty_actions")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    services = services or build_services(config)
+    registry = registry or Registry.load(error_mappers=services.extras.get("error_mappers", ()))
+    app.extensions["pagerduty_actions"] = AppState(
+        config=config,
+        services=services,
+        registry=registry,
+        auth=TokenAuth(config.auth_tokens),
+        metrics=Metrics(),
+    )
+    for blueprint in (health.bp, actions.bp, docs.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    app.before_request(_before)
+    app.after_request(_after)
+    return app
+
+
+def _before() -> None:
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = (
+        incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex[:16]
+    )
+    g.started = time.monotonic()
+    if request.endpoint in _PUBLIC_ENDPOINTS:
+        return
+    g.caller = app_state().auth.authenticate(request.headers.get("Authorization"))
+
+
+def _after(response: Response) -> Response:
+    duration = time.monotonic() - g.get("started", time.monotonic())
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    metrics = app_state().metrics
+    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+    metrics.latency.labels(request.method, route).observe(duration)
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    caller = g.get("caller")
+    _ACCESS.info(
+        "%s %s %s %.1fms caller=%s",
+        request.method,
+        request.path,
+        response.status_code,
+        duration * 1000,
+        caller.name if caller else "-",
+        extra={"request_id": g.get("request_id")},
+    )
+    return response

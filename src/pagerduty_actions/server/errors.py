@@ -1,0 +1,45 @@
+"""Every error leaves as Backstage's error body; nothing else (no HTML, no stack trace)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ActionError, InternalError, NotFoundError, PayloadTooLargeError
+
+_LOG = logging.getLogger("pagerduty_actions.server")
+
+
+def error_response(error: ActionError) -> Response:
+    response = jsonify(error.body({"method": request.method, "url": request.path}))
+    response.status_code = error.status
+    return response
+
+
+def _from_http_exception(exc: HTTPException) -> ActionError:
+    if exc.code == 404:
+        return NotFoundError(f"no route {request.method} {request.path}")
+    if exc.code == 413:
+        limit = request.max_content_length or 0
+        return PayloadTooLargeError(f"request body is larger than {limit} bytes")
+    error = ActionError(exc.description or exc.name)
+    error.status = exc.code or 500
+    error.name = exc.name.replace(" ", "") + "Error"
+    return error
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ActionError)
+    def _action_error(exc: ActionError) -> Response:
+        return error_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return error_response(_from_http_exception(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        _LOG.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(InternalError("internal error; the server log has the details"))

@@ -1,0 +1,110 @@
+"""Engine set-up and migrations for SQLite and PostgreSQL.
+
+Migrations run at start-up so a platform team never runs a separate step; on PostgreSQL an
+advisory lock makes several processes starting together migrate once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK_ID = 7077_2026
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or used; the message is safe to show."""
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    """One engine and session factory for the process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        if parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(False)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def describe(self) -> str:
+        return _safe_url(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error; DB faults become
+        ``DatabaseUnavailable`` so callers can answer 503 instead of crashing."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(
+                f"database {self.describe()} failed: {type(exc).__name__}"
+            ) from exc
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(
+                f"database {self.describe()} is unreachable: {_first_line(exc)}"
+            ) from exc
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                    )
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(
+                f"database {self.describe()} is unreachable: {_first_line(exc)}"
+            ) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

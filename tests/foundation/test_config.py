@@ -1,0 +1,97 @@
+"""Config files: ${ENV} substitution, schema validation with key paths, `config check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pagerduty_actions.cli import main
+from pagerduty_actions.config import load_config
+from pagerduty_actions.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    config = load_config(None)
+    assert (config.host, config.port) == ("127.0.0.1", 7077)
+    assert config.database_url.startswith("sqlite:///")
+    assert config.has_pagerduty_credentials is False
+
+
+def test_env_substitution_and_escape(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "auth:\n  tokens:\n    - {name: backstage, token: '${PDA_TOKEN}'}\n"
+        "pagerDuty: {apiToken: 'x${PD}y'}\n"
+        "backstage: {baseUrl: 'https://b.example.com', token: '$${NOT_SUBSTITUTED}'}\n",
+    )
+    config = load_config(path, env={"PDA_TOKEN": "t" * 20, "PD": "-mid-"})
+    assert config.auth_tokens[0]["token"] == "t" * 20
+    assert config.section("pagerDuty")["apiToken"] == "x-mid-y"
+    assert config.section("backstage")["token"] == "${NOT_SUBSTITUTED}"
+
+
+def test_missing_env_var_names_the_key_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "pagerDuty:\n  apiToken: ${PAGERDUTY_TOKEN}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert "$.pagerDuty.apiToken: environment variable PAGERDUTY_TOKEN is not set" in str(
+        info.value
+    )
+
+
+def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "server: {port: 99999, hots: x}\n"
+        "auth: {tokens: [{name: a, token: short}]}\n"
+        "sync: {strategy: sometimes}\n"
+        "database: {url: 'mysql://x'}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    text = str(info.value)
+    for fragment in (
+        "$.server: Additional properties are not allowed ('hots' was unexpected)",
+        "$.server.port: 99999 is greater than the maximum of 65535",
+        "$.auth.tokens[0].token: 'short' is too short",
+        "$.sync.strategy: 'sometimes' is not one of",
+        "$.database.url: 'mysql://x' does not match",
+    ):
+        assert fragment in text
+
+
+def test_several_accounts_need_exactly_one_default(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "pagerDuty:\n  accounts:\n    - {id: us, apiToken: a}\n    - {id: eu, apiToken: b}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert "exactly one needs isDefault: true (found 0)" in str(info.value)
+
+
+def test_invalid_yaml_names_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "server:\n  port: [1, 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert "line 3" in str(info.value) or "line 2" in str(info.value)
+
+
+def test_config_check_command(tmp_path: Path) -> None:
+    good = write(tmp_path, "server: {port: 8080}\n")
+    result = CliRunner().invoke(main, ["config", "check", str(good)])
+    assert result.exit_code == 0
+    assert "OK" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("server: {port: -1}\n")
+    result = CliRunner().invoke(main, ["config", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "$.server.port: -1 is less than the minimum of 0" in result.output
