@@ -1,0 +1,228 @@
+"""The whole sandbox behind one lock: accounts, credentials, fault model, request log.
+
+Tests drive it over HTTP or through the Python methods here; both paths take ``lock`` so a test
+can read consistent data while requests are being served.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pagerduty_actions.sandbox.account import Account
+from pagerduty_actions.sandbox.faults import Faults
+from pagerduty_actions.sandbox.ids import IdFactory, access_token, redact
+from pagerduty_actions.sandbox.reqlog import LoggedRequest, RequestLog
+
+DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the documented test credential
+DEFAULT_OAUTH_EXPIRES_IN = 2592000
+MAX_DEPENDENCIES_PER_SERVICE = 2000
+
+
+@dataclass
+class OAuthClient:
+    """A registered OAuth app (client credentials grant) bound to one account."""
+
+    client_id: str
+    client_secret: str
+    account: str
+    scopes: set[str]
+    expires_in: int = DEFAULT_OAUTH_EXPIRES_IN
+
+    def __repr__(self) -> str:
+        return f"OAuthClient({self.client_id!r}, secret={redact(self.client_secret)!r})"
+
+
+@dataclass
+class OAuthGrant:
+    """An issued access token."""
+
+    account: str
+    scopes: set[str]
+    expires_at: float
+    client_id: str = ""
+
+
+@dataclass
+class Caller:
+    """Who a request authenticated as: the account and, for OAuth, the granted scopes."""
+
+    account: Account
+    scopes: set[str] | None
+    rate_key: str = field(default="")
+
+
+class SandboxState:
+    """Thread-safe in-memory PagerDuty with any number of accounts."""
+
+    def __init__(self, seed: int | None = 0, persist_path: str | Path | None = None) -> None:
+        self.lock = threading.RLock()
+        self.ids = IdFactory(seed)
+        self.faults = Faults(seed)
+        self.log = RequestLog()
+        self.accounts: dict[str, Account] = {}
+        self.tokens: dict[str, str] = {}
+        self.vendors: dict[str, dict[str, Any]] = {}
+        self.oauth_clients: dict[str, OAuthClient] = {}
+        self.oauth_grants: dict[str, OAuthGrant] = {}
+        self.unique_service_names = True
+        self.max_dependencies_per_service = MAX_DEPENDENCIES_PER_SERVICE
+        self.persist_path = Path(persist_path) if persist_path else None
+        self.seed_document: dict[str, Any] = {}
+        self.extra_tokens: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"SandboxState(accounts={sorted(self.accounts)})"
+
+    # ---------------------------------------------------------------- building
+    @classmethod
+    def from_seed(
+        cls,
+        document: dict[str, Any] | None = None,
+        tokens: list[str] | tuple[str, ...] = (),
+        seed: int | None = 0,
+        persist_path: str | Path | None = None,
+    ) -> SandboxState:
+        """A state loaded from a seed document (``None``: the default seed).
+
+        ``tokens`` are extra API tokens for the first account. With ``persist_path`` pointing at
+        an existing dump, the dump is loaded instead of ``document``.
+        """
+        from pagerduty_actions.sandbox.seed import apply_seed, default_seed
+
+        state = cls(seed=seed, persist_path=persist_path)
+        state.extra_tokens = list(tokens)
+        if state.persist_path is not None and state.persist_path.exists():
+            document = json.loads(state.persist_path.read_text(encoding="utf-8"))
+        state.seed_document = copy.deepcopy(document if document is not None else default_seed())
+        apply_seed(state, copy.deepcopy(state.seed_document))
+        return state
+
+    def add_account(self, name: str, subdomain: str, region: str = "us") -> Account:
+        """Create an empty account."""
+        with self.lock:
+            account = Account(name=name, subdomain=subdomain, ids=self.ids, region=region)
+            self.accounts[name] = account
+            return account
+
+    def add_token(self, token: str, account: str) -> None:
+        """Accept ``token`` (``Token token=`` or ``Bearer``) for ``account``."""
+        with self.lock:
+            self.tokens[token] = account
+
+    def add_oauth_client(self, client: OAuthClient) -> None:
+        """Register an OAuth app."""
+        with self.lock:
+            self.oauth_clients[client.client_id] = client
+
+    # ---------------------------------------------------------- authentication
+    def authenticate(self, header: str | None) -> Caller | None:
+        """The caller behind an ``Authorization`` header, or ``None`` when not accepted."""
+        if not header:
+            return None
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() == "token" and value.startswith("token="):
+            value = value[len("token=") :]
+        elif scheme.lower() != "bearer":
+            return None
+        with self.lock:
+            if value in self.tokens:
+                return Caller(self.accounts[self.tokens[value]], None, "token:" + value)
+            grant = self.oauth_grants.get(value)
+            if grant is None or grant.expires_at <= time.time():
+                return None
+            return Caller(self.accounts[grant.account], set(grant.scopes), "oauth:" + value)
+
+    def issue_oauth_token(self, client: OAuthClient, scopes: set[str]) -> tuple[str, OAuthGrant]:
+        """Mint an access token for ``client`` carrying ``scopes``."""
+        with self.lock:
+            token = access_token()
+            grant = OAuthGrant(
+                client.account, scopes, time.time() + client.expires_in, client.client_id
+            )
+            self.oauth_grants[token] = grant
+            return token, grant
+
+    def expire_oauth_tokens(self) -> int:
+        """Make every issued OAuth token expired (as if a day had passed); returns how many."""
+        with self.lock:
+            for grant in self.oauth_grants.values():
+                grant.expires_at = 0.0
+            return len(self.oauth_grants)
+
+    # ------------------------------------------------------------ fault control
+    def configure_faults(self, spec: dict[str, Any]) -> None:
+        """Apply a fault description (see ``Faults.configure``)."""
+        with self.lock:
+            self.faults.configure(spec)
+
+    def set_rate_limit(self, limit: int, window_seconds: float) -> None:
+        """Change the request budget per credential."""
+        self.configure_faults({"rate_limit": {"limit": limit, "window_seconds": window_seconds}})
+
+    def fail_next(
+        self, count: int, status: int | str, method: str | None = None, path: str | None = None
+    ) -> None:
+        """Fail the next ``count`` matching requests (``status`` ``"drop"`` closes the socket)."""
+        with self.lock:
+            self.faults.fail_next(count, status, method, path)
+
+    def set_abilities(self, account: str, abilities: list[str] | set[str]) -> None:
+        """Replace an account's abilities."""
+        with self.lock:
+            self.accounts[account].abilities = set(abilities)
+
+    # ------------------------------------------------------------- request log
+    def record(self, entry: LoggedRequest) -> None:
+        """Append to the request log."""
+        with self.lock:
+            self.log.append(entry)
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        """Logged exchanges, optionally filtered by method and path (template or concrete)."""
+        with self.lock:
+            return self.log.entries(method, path)
+
+    def request_counts(self) -> dict[tuple[str, str], int]:
+        """Requests per (method, path template)."""
+        with self.lock:
+            return self.log.counts()
+
+    # ------------------------------------------------------ reset, persistence
+    def reset(self, data: bool = True) -> None:
+        """Clear faults and the request log; with ``data`` also restore the seed data."""
+        from pagerduty_actions.sandbox.seed import apply_seed
+
+        with self.lock:
+            self.faults.reset()
+            self.log.clear()
+            if data:
+                self.accounts.clear()
+                self.tokens.clear()
+                self.oauth_clients.clear()
+                self.oauth_grants.clear()
+                self.vendors.clear()
+                apply_seed(self, copy.deepcopy(self.seed_document))
+
+    def dump(self) -> dict[str, Any]:
+        """All data as a seed document (loading it reproduces this state)."""
+        from pagerduty_actions.sandbox.seed import dump_seed
+
+        with self.lock:
+            return dump_seed(self)
+
+    def persist(self) -> None:
+        """Write the dump to ``persist_path`` when one is configured."""
+        if self.persist_path is None:
+            return
+        with self.lock:
+            text = json.dumps(self.dump(), indent=1, sort_keys=True)
+            tmp = self.persist_path.with_suffix(self.persist_path.suffix + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(self.persist_path)
