@@ -87,9 +87,7 @@ class RequestLog:
     def overlapping(self, method: str, path: str) -> bool:
         """Whether two matching requests were ever in flight at the same time."""
         spans = sorted((e.started, e.finished) for e in self.entries(method, path))
-        return any(
-            b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans)
-        )
+        return any(b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
     def clear(self) -> None:
         """Forget everything."""

@@ -280,13 +280,13 @@ def incident_metrics_by_service() -> Any:
     if unknown:
         raise not_found(*(f"Service {s} not found" for s in unknown))
     data = [render.service_metrics(acct, acct.services[s]) for s in wanted]
-    return jsonify(
-        {
-            "data": data,
-            "filters": filters,
-            "time_zone": query.get("time_zone", "Etc/UTC"),
-            "order": query.get("order", "desc"),
-            "order_by": query.get("order_by", "total_incident_count"),
-            "aggregate_unit": query.get("aggregate_unit"),
-        }
-    )
+    result: dict[str, Any] = {
+        "data": data,
+        "filters": filters,
+        "time_zone": query.get("time_zone", "Etc/UTC"),
+        "order": query.get("order", "desc"),
+        "order_by": query.get("order_by", "total_incident_count"),
+    }
+    if query.get("aggregate_unit"):
+        result["aggregate_unit"] = query["aggregate_unit"]
+    return jsonify(result)
