@@ -26,6 +26,12 @@ USER_AGENT = f"pagerduty-actions/{__version__}"
 # Renew at 80% of the lifetime, or 10 minutes before expiry if that comes first.
 REFRESH_FRACTION = 0.8
 REFRESH_MARGIN_SECONDS = 600.0
+# The shared httpx client defaults to JSON for the REST API; the token endpoint takes a form.
+_FORM_HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Accept": "application/json",
+    "User-Agent": USER_AGENT,
+}
 
 
 class Authenticator(Protocol):
@@ -148,9 +154,7 @@ class OAuthAuth:
         secrets = self.secrets()
         started = self._clock()
         try:
-            response = self._http.post(
-                s.identity_url, data=form, headers={"User-Agent": USER_AGENT}
-            )
+            response = self._http.post(s.identity_url, data=form, headers=_FORM_HEADERS)
         except httpx.TransportError as exc:
             raise UpstreamUnavailableError(
                 f"cannot reach the PagerDuty identity service: {type(exc).__name__}",
