@@ -77,7 +77,10 @@ def test_oauth_token_is_fetched_once_and_cached(
     client.get("/abilities")
     client.get("/abilities")
     assert identity.call_count == 1
-    form = parse_qs(identity.calls.last.request.content.decode())
+    token_request = identity.calls.last.request
+    assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert "Authorization" not in token_request.headers
+    form = parse_qs(token_request.content.decode())
     assert form == {
         "grant_type": ["client_credentials"],
         "client_id": ["client-1"],
