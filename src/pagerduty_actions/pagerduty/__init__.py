@@ -2,9 +2,9 @@
 
 Typical use::
 
-    accounts = AccountSet.from_config(config["pagerDuty"])
-    with PagerDutyClient(accounts.get(account_id)) as client:
-        service = services.find_by_name(client, "checkout")
+    pool = ClientPool(AccountSet.from_config(config["pagerDuty"]))  # once, at startup
+    client = pool.get(account_id)                                    # per action run
+    service = services.find_by_name(client, "checkout")
 
 Handlers depend on this package only; it depends on nothing else of ours.
 """
@@ -28,6 +28,7 @@ from .errors import (
     redact,
 )
 from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
+from .pool import ClientPool
 from .stats import CallStats
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ApiToken",
     "AuthenticationError",
     "CallStats",
+    "ClientPool",
     "ConflictError",
     "ForbiddenError",
     "InvalidInputError",
