@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -19,8 +19,7 @@ def pd() -> Iterator[SandboxServer]:
         yield server
 
 
-def make_client(server: SandboxServer, token: str = DEFAULT_TOKEN) -> httpx.Client:
-    """An httpx client speaking to ``server`` as PagerDuty clients do."""
+def _client(server: SandboxServer, token: str = DEFAULT_TOKEN) -> httpx.Client:
     return httpx.Client(
         base_url=server.base_url,
         headers={"Authorization": f"Token token={token}", "Accept": PD_ACCEPT},
@@ -28,8 +27,17 @@ def make_client(server: SandboxServer, token: str = DEFAULT_TOKEN) -> httpx.Clie
     )
 
 
+ClientFactory = Callable[..., httpx.Client]
+
+
+@pytest.fixture
+def make_client() -> ClientFactory:
+    """``make_client(server, token=DEFAULT_TOKEN)``: an httpx client speaking like PagerDuty's."""
+    return _client
+
+
 @pytest.fixture
 def api(pd: SandboxServer) -> Iterator[httpx.Client]:
     """An authenticated REST client for ``pd``."""
-    with make_client(pd) as client:
+    with _client(pd) as client:
         yield client
