@@ -49,6 +49,7 @@ def test_client_spreads_requests_over_the_budget(
         client.get("/abilities")
     assert clock() - start == 4.0  # 20 now, 20 at t+2, 5 at t+4
     assert client.limiter.budget.limit == 20
+    assert client.limiter.waited_seconds == 4.0
 
 
 def test_clients_of_one_account_share_one_limiter(make_client: MakeClient, clock: Any) -> None:

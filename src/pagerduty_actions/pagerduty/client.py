@@ -423,6 +423,8 @@ class PagerDutyClient:
                 retry_after=retry_after,
             )
             if not may_retry:
+                if status == 408 or status >= 500:
+                    error.message += f" (not retried: the {call.method} may have been applied)"
                 raise error
             self._wait_or_raise(error, attempt, started, delay)
             if retry_check is not None and status not in (404, 429):

@@ -71,6 +71,7 @@ class AccountLimiter:
         # Held around service-dependency writes: PagerDuty answers concurrent ones with 500.
         self.write_lock = threading.Lock()
         self.waited_seconds = 0.0
+        self._stats_lock = threading.Lock()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -78,7 +79,8 @@ class AccountLimiter:
         with self._in_flight:
             waited = self.budget.acquire()
             if waited:
-                self.waited_seconds += waited
+                with self._stats_lock:
+                    self.waited_seconds += waited
             yield
 
 
