@@ -69,6 +69,7 @@ class SandboxServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
                 name=f"pagerduty-sandbox-{self.port}",
                 daemon=True,
             )
