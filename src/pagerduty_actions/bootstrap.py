@@ -1,17 +1,22 @@
 """Turn a Config into running Services: database (migrated), PagerDuty accounts or sandbox.
 
 Start-up fails here, early and with a message that says what to fix, rather than on the
-first request.
+first request. With no PagerDuty credentials the built-in sandbox is started in-process, so
+`make serve` works on a fresh machine and says loudly that nothing real is touched.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import StartupError
+from .pagerduty import AccountConfigError, AccountSet, ClientPool
+from .redaction import register_secret
 from .services import Services
 from .store import Database, DatabaseUnavailable
 
@@ -28,7 +33,49 @@ def build_services(config: Config, *, migrate: bool = True) -> Services:
             raise StartupError(
                 f"{exc}. Check database.url in {config.source} and that the server is running."
             ) from None
-    return Services(config=config, db=db)
+    services = Services(config=config, db=db)
+    try:
+        _attach_pagerduty(services)
+    except StartupError:
+        services.close()
+        raise
+    return services
+
+
+def _attach_pagerduty(services: Services) -> None:
+    config = services.config
+    section = config.section("pagerDuty")
+    if not config.has_pagerduty_credentials:
+        from .sandbox import DEFAULT_TOKEN, sandbox_server
+
+        sandbox = sandbox_server(persist_path=config.data_dir / "sandbox-state.json")
+        services.sandbox = sandbox
+        section = {
+            "apiToken": DEFAULT_TOKEN,
+            "apiBaseUrl": sandbox.base_url,
+            "eventsBaseUrl": sandbox.events_url,
+        }
+        _LOG.warning(
+            "no PagerDuty credentials configured (pagerDuty.apiToken, .oauth or .accounts): "
+            "using the built-in PagerDuty sandbox at %s; nothing real is created",
+            sandbox.base_url,
+        )
+    _register_secrets(section)
+    try:
+        accounts = AccountSet.from_config(section)
+    except AccountConfigError as exc:
+        raise StartupError(f"pagerDuty in {config.source} is not usable: {exc}") from None
+    services.pagerduty = ClientPool(accounts)
+
+
+def _register_secrets(section: Mapping[str, Any]) -> None:
+    """Configured secrets are scrubbed from every log line, whatever the code path."""
+    for entry in [section, *(section.get("accounts") or [])]:
+        if isinstance(entry, dict):
+            register_secret(entry.get("apiToken"))
+            oauth = entry.get("oauth")
+            if isinstance(oauth, dict):
+                register_secret(oauth.get("clientSecret"))
 
 
 def ensure_local_token(config: Config) -> tuple[Config, str | None]:

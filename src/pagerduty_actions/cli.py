@@ -38,9 +38,9 @@ def _load(config_path: str | None) -> Config:
         raise click.ClickException(str(exc)) from None
 
 
-def _registry(services_mappers: Any = ()) -> Registry:
+def _registry() -> Registry:
     try:
-        return Registry.load(error_mappers=services_mappers)
+        return Registry.load()
     except RegistryError as exc:
         raise click.ClickException(f"cannot load the actions: {exc}") from None
 
@@ -173,7 +173,7 @@ def run_action(
     except StartupError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        registry = _registry(services.extras.get("error_mappers", ()))
+        registry = _registry()
         result = registry.run(
             action_id,
             payload,
@@ -205,3 +205,22 @@ def config_check(path: str) -> None:
         click.echo(str(exc), err=True)
         sys.exit(1)
     click.echo(f"{config.source}: OK")
+
+
+@main.command(context_settings={"ignore_unknown_options": False})
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option("--token", "tokens", multiple=True, help="Accepted API token (repeatable).")
+@click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Seed data (YAML).")
+@click.option("--persist", type=click.Path(dir_okay=False), help="Keep state in this JSON file.")
+def sandbox(
+    host: str, port: int, tokens: tuple[str, ...], seed: str | None, persist: str | None
+) -> None:
+    """Serve a simulated PagerDuty API for trying templates without touching production.
+
+    Prints the REST base URL, then the Events API base URL, one per line, and serves until
+    stopped. Point pagerDuty.apiBaseUrl / eventsBaseUrl at them (token: sandbox-token).
+    """
+    from .sandbox import run_sandbox
+
+    run_sandbox(host, port, list(tokens), seed, persist)

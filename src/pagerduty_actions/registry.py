@@ -193,7 +193,9 @@ def request_hash(action_id: str, payload: Mapping[str, Any]) -> str:
 
 
 class Registry:
-    def __init__(self, specs: Iterable[ActionSpec], error_mappers: Iterable[ErrorMapper] = ()):
+    def __init__(
+        self, specs: Iterable[ActionSpec], error_mappers: Iterable[ErrorMapper] | None = None
+    ):
         self._specs: dict[str, ActionSpec] = {}
         for spec in specs:
             if spec.id in self._specs:
@@ -209,6 +211,10 @@ class Registry:
             )
             for s in self._specs.values()
         }
+        if error_mappers is None:
+            from .handlers.errors import ERROR_MAPPERS
+
+            error_mappers = ERROR_MAPPERS
         self.error_mappers = list(error_mappers)
 
     @classmethod
@@ -216,7 +222,7 @@ class Registry:
         cls,
         actions_dir: Path | None = None,
         schemas_dir: Path | None = None,
-        error_mappers: Iterable[ErrorMapper] = (),
+        error_mappers: Iterable[ErrorMapper] | None = None,
     ) -> Registry:
         actions_dir = actions_dir or data_dir("actions")
         schemas_dir = schemas_dir or data_dir("schemas")

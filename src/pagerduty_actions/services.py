@@ -7,23 +7,43 @@ and tests can swap any adapter (a sandbox, a fake clock) in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .store import Database
+
+if TYPE_CHECKING:
+    from .pagerduty import ClientPool, PagerDutyClient
+    from .sandbox import SandboxServer
 
 
 @dataclass
 class Services:
     config: Config
     db: Database | None = None
-    sandbox_mode: bool = False
+    pagerduty: ClientPool | None = None
+    sandbox: SandboxServer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """True when PagerDuty calls go to the built-in sandbox (no credentials configured)."""
+        return self.sandbox is not None
+
+    def pagerduty_client(self, account: str | None = None) -> PagerDutyClient:
+        """The long-lived client of ``account`` (or the default one)."""
+        if self.pagerduty is None:
+            raise RuntimeError("PagerDuty is not configured for these services")
+        return self.pagerduty.get(account)
 
     def close(self) -> None:
         for value in self.extras.values():
-            closer = getattr(value, "close", None) or getattr(value, "stop", None)
+            closer = getattr(value, "close", None)
             if callable(closer):
                 closer()
+        if self.pagerduty is not None:
+            self.pagerduty.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
         if self.db is not None:
             self.db.dispose()

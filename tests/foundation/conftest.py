@@ -34,8 +34,9 @@ def fixture_registry() -> Registry:
     return Registry.load(FIXTURES / "actions", FIXTURES / "schemas")
 
 
-def make_config(database_url: str, **extra: Any) -> Config:
+def make_config(database_url: str, data_dir: Path, **extra: Any) -> Config:
     data: dict[str, Any] = {
+        "dataDir": str(data_dir),
         "database": {"url": database_url},
         "auth": {
             "tokens": [
@@ -50,11 +51,11 @@ def make_config(database_url: str, **extra: Any) -> Config:
 
 
 @pytest.fixture
-def make_app(fixture_registry: Registry) -> Iterator[Callable[..., Flask]]:
+def make_app(fixture_registry: Registry, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def factory(database_url: str, **extra: Any) -> Flask:
-        config = make_config(database_url, **extra)
+        config = make_config(database_url, tmp_path / f"data-{len(apps)}", **extra)
         app = create_app(config, services=build_services(config), registry=fixture_registry)
         apps.append(app)
         return app
@@ -87,8 +88,3 @@ def auth() -> Callable[..., dict[str, str]]:
 @pytest.fixture
 def limited_token() -> str:
     return LIMITED_TOKEN
-
-
-@pytest.fixture
-def config_for() -> Callable[..., Config]:
-    return make_config

@@ -44,9 +44,10 @@ def test_run_returns_output_log_and_dry_run_flag(client: FlaskClient, auth: Auth
     response = run(client, auth, {"message": "hi", "count": 3})
     assert response.status_code == 200
     assert response.json == {
-        "output": {"message": "hi", "count": 3, "calls": 1},
+        "output": {"message": "hi", "count": 3, "calls": 1, "sandbox": True},
         "log": [{"level": "info", "message": "echoing 'hi'"}],
         "dryRun": False,
+        "sandbox": True,  # no PagerDuty credentials in this config: the built-in sandbox
     }
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers["X-Request-Id"]

@@ -60,7 +60,7 @@ def test_cli_run_validates_like_http(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert body["error"]["name"] == "NotFoundError"
     assert body["response"]["statusCode"] == 404
 

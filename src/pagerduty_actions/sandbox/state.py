@@ -224,5 +224,6 @@ class SandboxState:
         with self.lock:
             text = json.dumps(self.dump(), indent=1, sort_keys=True)
             tmp = self.persist_path.with_suffix(self.persist_path.suffix + ".tmp")
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(self.persist_path)

@@ -33,7 +33,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     services = services or build_services(config)
-    registry = registry or Registry.load(error_mappers=services.extras.get("error_mappers", ()))
+    registry = registry or Registry.load()
     app.extensions["pagerduty_actions"] = AppState(
         config=config,
         services=services,

@@ -1,0 +1,1 @@
+"""One module per action: the use case, written against the adapters, never against HTTP."""
