@@ -1,0 +1,134 @@
+"""Find the `${{ }}` expressions in a template value and what each one refers to.
+
+The linter checks a template without running it: every ``steps.X`` must name an earlier
+step, every ``parameters.X`` a declared parameter. It needs each expression's place in the
+value tree and the names it reads, taken from Jinja2's syntax tree rather than by regex so
+``steps['id-with-dash'].output`` and ``parameters.a if parameters.b`` are both understood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, meta, nodes
+from jinja2 import TemplateSyntaxError as JinjaSyntaxError
+
+from pagerduty_actions.templating.errors import TemplateSyntaxError
+
+VARIABLE_START = "${{"
+VARIABLE_END = "}}"
+
+Path = tuple[str | int, ...]
+Reference = tuple[str, str]
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_NOT_CONTEXT = frozenset({"range", "loop"})
+
+
+@dataclass(frozen=True)
+class ExpressionSpan:
+    """One `${{ … }}` in a string: where it starts and ends, and the expression inside."""
+
+    start: int
+    end: int
+    expression: str
+    terminated: bool
+
+
+def iter_spans(text: str) -> Iterator[ExpressionSpan]:
+    """Every `${{ … }}` in ``text``, skipping `}}` inside quotes and brackets like the lexer."""
+    index = text.find(VARIABLE_START)
+    while index != -1:
+        cursor = index + len(VARIABLE_START)
+        depth: list[str] = []
+        quote: str | None = None
+        end = -1
+        while cursor < len(text):
+            char = text[cursor]
+            if quote is not None:
+                if char == "\\":
+                    cursor += 1
+                elif char == quote:
+                    quote = None
+            elif char in "'\"":
+                quote = char
+            elif char in _OPENERS:
+                depth.append(_OPENERS[char])
+            elif depth and char == depth[-1]:
+                depth.pop()
+            elif not depth and text.startswith(VARIABLE_END, cursor):
+                end = cursor + len(VARIABLE_END)
+                break
+            cursor += 1
+        inner_end = end - len(VARIABLE_END) if end != -1 else len(text)
+        inner = text[index + len(VARIABLE_START) : inner_end]
+        if inner.startswith(("-", "+")):
+            inner = inner[1:]
+        if end != -1 and inner.endswith(("-", "+")):
+            inner = inner[:-1]
+        yield ExpressionSpan(index, end if end != -1 else len(text), inner.strip(), end != -1)
+        if end == -1:
+            return
+        index = text.find(VARIABLE_START, end)
+
+
+def find_expressions(value: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """``(path, expression)`` for every `${{ }}` in a dict/list tree, in document order."""
+    found: list[tuple[Path, str]] = []
+    if isinstance(value, str):
+        found.extend((path, span.expression) for span in iter_spans(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(find_expressions(item, (*path, str(key))))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(find_expressions(item, (*path, index)))
+    return found
+
+
+# Only used to parse (never to render), so escaping settings do not matter.
+_PARSER = Environment(
+    variable_start_string=VARIABLE_START, variable_end_string=VARIABLE_END, autoescape=True
+)
+
+
+def references(expression: str) -> set[Reference]:
+    """What an expression reads: ``('parameters', name)``, ``('steps', id)``, ``('each', '')``.
+
+    The second element is the first key below the root (``''`` when the whole root is used
+    or the key is computed at run time). Names the expression binds itself are left out.
+    """
+    try:
+        tree = _PARSER.parse(f"{VARIABLE_START} {expression} {VARIABLE_END}")
+    except JinjaSyntaxError as exc:
+        raise TemplateSyntaxError(
+            exc.message or "invalid expression", expression=expression
+        ) from exc
+    return tree_references(tree)
+
+
+def tree_references(tree: nodes.Template) -> set[Reference]:
+    free = meta.find_undeclared_variables(tree) - _NOT_CONTEXT
+    found: set[Reference] = set()
+    keyed: set[int] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        root = node.node if isinstance(node, nodes.Getattr | nodes.Getitem) else None
+        if not (isinstance(root, nodes.Name) and root.name in free):
+            continue
+        key = ""
+        if isinstance(node, nodes.Getattr):
+            key = node.attr
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str | int)
+        ):
+            key = str(node.arg.value)
+        found.add((root.name, key))
+        keyed.add(id(root))
+    for name_node in tree.find_all(nodes.Name):
+        if name_node.ctx == "load" and name_node.name in free and id(name_node) not in keyed:
+            found.add((name_node.name, ""))
+    return found
