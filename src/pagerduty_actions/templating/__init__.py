@@ -14,7 +14,11 @@ from pagerduty_actions.templating.errors import (
     UndefinedValueError,
     UnknownFilterError,
 )
-from pagerduty_actions.templating.expressions import find_expressions, references
+from pagerduty_actions.templating.expressions import (
+    find_expressions,
+    references,
+    string_references,
+)
 from pagerduty_actions.templating.jsvalues import UNDEFINED, is_undefined
 
 __all__ = [
@@ -30,4 +34,5 @@ __all__ = [
     "find_expressions",
     "is_undefined",
     "references",
+    "string_references",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, meta, nodes
+from jinja2 import Environment, nodes
 from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 
 from pagerduty_actions.templating.errors import TemplateSyntaxError
@@ -109,8 +109,20 @@ def references(expression: str) -> set[Reference]:
     return tree_references(tree)
 
 
+def string_references(text: str) -> set[Reference]:
+    """``references`` for a whole template string, blocks (``{% for %}``) included."""
+    try:
+        tree = _PARSER.parse(text)
+    except JinjaSyntaxError as exc:
+        raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
+    return tree_references(tree)
+
+
 def tree_references(tree: nodes.Template) -> set[Reference]:
-    free = meta.find_undeclared_variables(tree) - _NOT_CONTEXT
+    # Names the template binds itself ({% set %}, loop targets) are not context reads.
+    bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    free = loaded - bound - _NOT_CONTEXT
     found: set[Reference] = set()
     keyed: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):

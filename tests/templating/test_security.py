@@ -1,0 +1,88 @@
+"""The sandbox refuses Python internals and unbounded work, with TemplateSecurityError."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from pagerduty_actions.templating import TemplateRenderer, TemplateSecurityError
+
+REFUSED = [
+    "${{ ''.__class__.__mro__ }}",
+    "${{ cycler.__init__.__globals__ }}",
+    "${{ parameters.__class__ }}",
+    "${{ parameters['__class__'] }}",
+    "${{ parameters[('__cla' ~ 'ss__')] }}",
+    "${{ 'a' * 10**9 }}",
+    "${{ ['a'] * 10**9 }}",
+    "${{ range(10**9) }}",
+    "${{ range(0, 10**9, 1) | length }}",
+    "{% for a in range(5000) %}{% for b in range(5000) %}{% endfor %}{% endfor %}",
+    "{% macro m() %}${{ m() }}{% endmacro %}${{ m() }}",
+    "{% include 'other' %}",
+    "{% extends 'base' %}",
+    "{% for x in [1] recursive %}${{ loop(x) }}{% endfor %}",
+    "${{ 'x' | center(10**9) }}",
+    "${{ 'x'.padStart(10**9) }}",
+    "${{ 'x'.repeat(10**9) }}",
+    "${{ 'x' | indent(10**9) }}",
+    "${{ 'ab' | replace('', 'x' | center(999999)) }}",
+    "${{ '(' * 2 }}",
+]
+
+
+@pytest.mark.parametrize("template", REFUSED)
+def test_refused(template: str, renderer: TemplateRenderer, context: dict[str, Any]) -> None:
+    started = time.monotonic()
+    with pytest.raises(TemplateSecurityError) as caught:
+        renderer.render_value(template, context)
+    assert time.monotonic() - started < 2.0
+    assert caught.value.message
+    assert "Traceback" not in str(caught.value)
+
+
+def test_python_methods_are_never_reachable(
+    renderer: TemplateRenderer, context: dict[str, Any]
+) -> None:
+    # Jinja2 would give dict.items / str.format; Nunjucks looks up JSON keys only.
+    assert renderer.render_value({"k": "${{ parameters.items }}"}, context) == {}
+    assert renderer.render_value({"k": "${{ parameters.name.format }}"}, context) == {}
+
+
+def test_single_underscore_keys_are_plain_data(
+    renderer: TemplateRenderer, context: dict[str, Any]
+) -> None:
+    context["steps"]["hal"] = {"output": {"_links": {"self": "https://x"}}}
+    assert renderer.render_value("${{ steps.hal.output._links.self }}", context) == "https://x"
+
+
+def test_output_size_is_capped(renderer: TemplateRenderer, context: dict[str, Any]) -> None:
+    big = "${{ 'x' | center(900000) }}"
+    template = "{% for i in range(3) %}" + big + "{% endfor %}"
+    with pytest.raises(TemplateSecurityError):
+        renderer.render_value(template, context)
+
+
+def test_huge_template_source_is_refused(
+    renderer: TemplateRenderer, context: dict[str, Any]
+) -> None:
+    with pytest.raises(TemplateSecurityError):
+        renderer.render_value("${{ 1 }}" + "x" * 200_000, context)
+
+
+def test_deep_nesting_is_refused_not_crashing(
+    renderer: TemplateRenderer, context: dict[str, Any]
+) -> None:
+    template = "${{ " + "(" * 5000 + "1" + ")" * 5000 + " }}"
+    with pytest.raises(TemplateSecurityError):
+        renderer.render_value(template, context)
+
+
+def test_huge_powers_do_not_build_huge_integers(
+    renderer: TemplateRenderer, context: dict[str, Any]
+) -> None:
+    started = time.monotonic()
+    assert renderer.render_value("${{ 10 ** 10 ** 10 ** 10 }}", context) is None
+    assert time.monotonic() - started < 1.0
