@@ -212,8 +212,8 @@ def _finalize(value: Any) -> str:
 class _Compiled:
     template: Any
     #: "typed": one whole expression, its value is kept; "json": one whole expression
-    #: spanning lines (Backstage's one-line rewrite misses it, so its text is JSON-parsed);
-    #: "text": anything else.
+    #: spanning lines, or one block tag (Backstage's one-line rewrite misses them, and the
+    #: rendered text is JSON-parsed); "text": anything else.
     mode: str
     expression: str | None
 
@@ -386,7 +386,8 @@ class TemplateRenderer:
             raise TemplateSecurityError("the expression nests too deeply") from exc
         except SyntaxError as exc:
             raise TemplateSecurityError("the expression is too complex to compile") from exc
-        return _Compiled(template, mode, spans[0].expression if mode != "text" else None)
+        expression = spans[0].expression if mode != "text" and spans else None
+        return _Compiled(template, mode, expression)
 
     def _locate_compile_error(self, exc: TemplateError, text: str) -> None:
         for span in iter_spans(text):
@@ -421,8 +422,12 @@ class TemplateRenderer:
 
 def _mode(tree: nodes.Template, text: str, spans: list[Any]) -> str:
     """Backstage's ``isSingleTemplateString`` plus its one-line ``${{(.+)}}`` rewrite."""
-    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+    if len(tree.body) != 1:
         return "text"
+    if not isinstance(tree.body[0], nodes.Output):
+        # One block tag (`{% if %}…{% endif %}`) also counts as "single"; Backstage then
+        # JSON-parses its rendered text, so "3" becomes 3 and "true" becomes true.
+        return "json"
     output = tree.body[0].nodes
     if len(output) != 1 or isinstance(output[0], nodes.TemplateData) or len(spans) != 1:
         return "text"
