@@ -1,0 +1,55 @@
+"""Undo what a run created when a later step fails, and say exactly what is left if not.
+
+A template step that half-worked is worse than one that failed cleanly: the next run trips
+over the leftovers. Each write registers its undo; on failure they run newest first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import ActionError
+
+_LOG = logging.getLogger("pagerduty_actions.rollback")
+
+
+@dataclass
+class Rollback:
+    steps: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+
+    def add(self, description: str, undo: Callable[[], object]) -> None:
+        """``description`` names the object (ids, URLs), never a secret."""
+        self.steps.append((description, undo))
+
+    def run(self) -> tuple[list[str], list[str]]:
+        """Undo every step; returns (undone, left behind)."""
+        undone: list[str] = []
+        left: list[str] = []
+        for description, undo in reversed(self.steps):
+            try:
+                undo()
+                undone.append(description)
+            except Exception as exc:  # report, keep undoing the rest
+                _LOG.warning("rollback of %s failed: %s", description, exc)
+                left.append(f"{description} (undo failed: {exc})")
+        self.steps.clear()
+        return undone, left
+
+
+def failed_after_rollback(failure: ActionError, step: str, rollback: Rollback) -> ActionError:
+    """The error to raise: what failed, what was rolled back, and what is left behind."""
+    undone, left = rollback.run()
+    message = f"{step} failed: {failure.message}"
+    if undone:
+        message += f". Rolled back: {'; '.join(undone)}"
+    if left:
+        message += f". LEFT BEHIND, remove by hand: {'; '.join(left)}"
+    error = type(failure)(
+        message,
+        details=failure.details,
+        retryable=failure.retryable and not left,
+        upstream=failure.upstream,
+    )
+    return error

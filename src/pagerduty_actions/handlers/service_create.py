@@ -1,0 +1,459 @@
+"""``pagerduty:service:create``: a PagerDuty service with its Backstage integration and alert
+grouping, created whole or not at all.
+
+Where PagerDuty's own plugin logs and carries on, this fails the step: an unknown policy, an
+account without the grouping ability or a name already taken are input errors before any
+write; a failure after the service exists rolls back what this run created and says what is
+left if that fails too. ``ifExists: reuse`` and the Idempotency-Key make a retried step safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import pagerduty as pd
+from ..context import ActionContext
+from ..errors import ActionError, ConflictError, InputError
+from ..pagerduty.resources import abilities, alert_grouping, integrations, services
+from . import lookups
+from .errors import map_pagerduty_error
+from .grouping import (
+    MAX_SERVICES_PER_SETTING,
+    GroupingRequest,
+    joined_setting_body,
+    new_setting_body,
+    parse_grouping,
+)
+from .rollback import Rollback, failed_after_rollback
+
+_NEW = "{serviceId}"  # stands for the id of the service a real run would create
+
+
+@dataclass(frozen=True)
+class IntegrationSpec:
+    """One integration to make: ``body`` is PagerDuty's, minus the service reference."""
+
+    name: str
+    kind: str  # "backstage", "events_api_v2" or "vendor"
+    body: dict[str, Any]
+    vendor_id: str | None = None
+
+    def matches(self, existing: dict[str, Any]) -> bool:
+        vendor = (existing.get("vendor") or {}).get("id")
+        if self.vendor_id:
+            return bool(vendor == self.vendor_id)
+        return str(existing.get("type", "")).startswith("events_api_v2_inbound_integration")
+
+
+BACKSTAGE = IntegrationSpec(
+    name="Backstage",
+    kind="backstage",
+    body={
+        "name": "Backstage",
+        "vendor": {"id": integrations.BACKSTAGE_VENDOR_ID, "type": "vendor_reference"},
+    },
+    vendor_id=integrations.BACKSTAGE_VENDOR_ID,
+)
+
+
+@dataclass
+class Prepared:
+    """Everything resolved and checked before the first write."""
+
+    name: str
+    account: str
+    policy: dict[str, Any]
+    service_body: dict[str, Any]
+    grouping: GroupingRequest | None
+    shared_setting: dict[str, Any] | None
+    integrations: list[IntegrationSpec]
+    existing: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
+    client = ctx.services.pagerduty_client(payload.get("account"))
+    prepared = _prepare(ctx, client, payload)
+    if prepared.existing is not None:
+        return _reuse(ctx, client, prepared, payload.get("ifExists", "fail"))
+    if ctx.dry_run:
+        return _output(ctx, prepared, plan=_plan(prepared))
+    return _create(ctx, client, prepared)
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def _prepare(ctx: ActionContext, client: pd.PagerDutyClient, payload: dict[str, Any]) -> Prepared:
+    if "alertCreation" in payload:
+        ctx.warn(
+            "alertCreation is deprecated and ignored: PagerDuty services always create alerts "
+            "and incidents"
+        )
+    policy = lookups.escalation_policy(
+        client,
+        policy_id=payload.get("escalationPolicyId"),
+        name=payload.get("escalationPolicyName"),
+    )
+    _check_teams(policy, payload.get("teams") or [])
+    grouping = parse_grouping(payload.get("alertGrouping"))
+    shared = None
+    if grouping is not None and grouping.setting_id:
+        shared = _shared_setting(client, grouping.setting_id)
+        grouping = GroupingRequest(
+            type=shared.get("type"), setting_id=grouping.setting_id, required=grouping.required
+        )
+    grouping = _check_ability(ctx, client, grouping)
+    specs = [BACKSTAGE, *_integration_specs(client, payload.get("integrations") or [])]
+    name = payload["name"]
+    return Prepared(
+        name=name,
+        account=client.account.id,
+        policy=policy,
+        service_body=_service_body(payload, policy),
+        grouping=grouping,
+        shared_setting=shared if grouping is not None else None,
+        integrations=specs,
+        existing=services.find_by_name(client, name),
+    )
+
+
+def _service_body(payload: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": payload["name"],
+        "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+    }
+    if payload.get("description"):
+        body["description"] = payload["description"]
+    for key, field_name in (
+        ("acknowledgementTimeout", "acknowledgement_timeout"),
+        ("autoResolveTimeout", "auto_resolve_timeout"),
+    ):
+        if key in payload:
+            body[field_name] = payload[key]
+    if payload.get("urgency"):
+        body["incident_urgency_rule"] = {"type": "constant", "urgency": payload["urgency"]}
+    pause = payload.get("autoPauseNotifications")
+    if pause is not None:
+        params: dict[str, Any] = {"enabled": pause["enabled"]}
+        if pause.get("timeout") is not None:
+            params["timeout"] = pause["timeout"]
+        body["auto_pause_notifications_parameters"] = params
+    return body
+
+
+def _check_teams(policy: dict[str, Any], wanted: list[str]) -> None:
+    """PagerDuty derives a service's teams from its escalation policy: check, don't pretend."""
+    have = {str(t.get("id")) for t in policy.get("teams") or []}
+    missing = [t for t in wanted if t not in have]
+    if missing:
+        raise InputError(
+            f"PagerDuty takes a service's teams from its escalation policy, and policy "
+            f"{policy['id']} ({policy.get('name')}) is not on team(s) {', '.join(missing)} "
+            f"(it is on: {', '.join(sorted(have)) or 'no team'}); choose a policy of those teams",
+            details=[{"path": "$.teams", "message": f"not on the policy: {', '.join(missing)}"}],
+        )
+
+
+def _shared_setting(client: pd.PagerDutyClient, setting_id: str) -> dict[str, Any]:
+    try:
+        setting = alert_grouping.get(client, setting_id)
+    except pd.NotFoundError:
+        raise InputError(
+            f"alert grouping setting {setting_id} does not exist in account {client.account.id!r}",
+            details=[{"path": "$.alertGrouping.settingId", "message": "not found"}],
+        ) from None
+    members = setting.get("services") or []
+    if setting.get("type") == "content_based_intelligent":
+        raise InputError(
+            f"alert grouping setting {setting_id} is content_based_intelligent, which PagerDuty "
+            "allows for one service only; create a new setting instead",
+            details=[{"path": "$.alertGrouping.settingId", "message": "single-service type"}],
+        )
+    if len(members) >= MAX_SERVICES_PER_SETTING:
+        raise InputError(
+            f"alert grouping setting {setting_id} already has {len(members)} services, "
+            f"PagerDuty's limit is {MAX_SERVICES_PER_SETTING}",
+            details=[{"path": "$.alertGrouping.settingId", "message": "setting is full"}],
+        )
+    return setting
+
+
+def _check_ability(
+    ctx: ActionContext, client: pd.PagerDutyClient, grouping: GroupingRequest | None
+) -> GroupingRequest | None:
+    """Lacking the ability is an error, or with ``required: false`` a warning: never silent."""
+    if grouping is None or grouping.ability is None:
+        return grouping
+    if abilities.has(client, grouping.ability):
+        return grouping
+    message = (
+        f"PagerDuty account {client.account.id!r} lacks the ability {grouping.ability!r} "
+        f"needed for {grouping.type} alert grouping (a plan feature)"
+    )
+    if grouping.required:
+        raise InputError(
+            f"{message}; set alertGrouping.required: false to create the service without it",
+            details=[{"path": "$.alertGrouping", "message": "account lacks the ability"}],
+        )
+    ctx.warn(f"{message}: the service gets no alert grouping")
+    return None
+
+
+def _integration_specs(
+    client: pd.PagerDutyClient, wanted: list[dict[str, Any]]
+) -> list[IntegrationSpec]:
+    specs: list[IntegrationSpec] = []
+    for index, item in enumerate(wanted):
+        if item.get("type") == "events_api_v2":
+            name = item.get("name", "Events API v2")
+            specs.append(
+                IntegrationSpec(
+                    name,
+                    "events_api_v2",
+                    {"type": "events_api_v2_inbound_integration", "name": name},
+                )
+            )
+            continue
+        vendor = lookups.vendor(client, item["vendor"], f"$.integrations[{index}].vendor")
+        name = item.get("name") or str(vendor.get("name"))
+        specs.append(
+            IntegrationSpec(
+                name,
+                "vendor",
+                {"name": name, "vendor": {"id": vendor["id"], "type": "vendor_reference"}},
+                vendor_id=str(vendor["id"]),
+            )
+        )
+    return specs
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _create(ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared) -> dict[str, Any]:
+    service = services.create(client, prepared.service_body)
+    service_id, url = str(service["id"]), str(service.get("html_url", ""))
+    ctx.log(f"created PagerDuty service {service_id} ({url})")
+    rollback = Rollback()
+    rollback.add(f"service {service_id} ({url})", lambda: services.delete(client, service_id))
+    step = "creating the Backstage integration"
+    try:
+        made = []
+        for spec in prepared.integrations:
+            step = f"creating the {spec.name} integration"
+            made.append(_create_integration(client, service_id, spec))
+        step = "setting up alert grouping"
+        setting_id = _apply_grouping(ctx, client, prepared, service_id, rollback)
+    except (ActionError, pd.PagerDutyError) as exc:
+        failure = exc if isinstance(exc, ActionError) else map_pagerduty_error(exc)
+        assert failure is not None
+        raise failed_after_rollback(failure, step, rollback) from exc
+    ctx.log(f"created {len(made)} integration(s) on {service_id}")
+    return _output(
+        ctx, prepared, service=service, integrations=made, setting_id=setting_id, created=True
+    )
+
+
+def _create_integration(
+    client: pd.PagerDutyClient, service_id: str, spec: IntegrationSpec
+) -> dict[str, Any]:
+    created = integrations.create(client, service_id, spec.body)
+    if not created.get("integration_key"):
+        created = integrations.get(client, service_id, str(created["id"]))
+    return _integration_output(spec, created, was_created=True)
+
+
+def _integration_output(
+    spec: IntegrationSpec, found: dict[str, Any], *, was_created: bool
+) -> dict[str, Any]:
+    return {
+        "id": found.get("id"),
+        "name": str(found.get("name") or spec.name),
+        "type": spec.kind,
+        "vendor": spec.vendor_id,
+        "integrationKey": found.get("integration_key"),
+        "created": was_created,
+    }
+
+
+def _apply_grouping(
+    ctx: ActionContext,
+    client: pd.PagerDutyClient,
+    prepared: Prepared,
+    service_id: str,
+    rollback: Rollback,
+) -> str | None:
+    grouping = prepared.grouping
+    if grouping is None:
+        return None
+    if prepared.shared_setting is not None:
+        setting = prepared.shared_setting
+        setting_id = str(setting["id"])
+        original = {
+            "services": alert_grouping.service_refs(s["id"] for s in setting.get("services") or [])
+        }
+        alert_grouping.update(client, setting_id, joined_setting_body(setting, service_id))
+        rollback.add(
+            f"membership of {service_id} in alert grouping setting {setting_id}",
+            lambda: alert_grouping.update(
+                client, setting_id, {**joined_setting_body(setting, service_id), **original}
+            ),
+        )
+        ctx.log(f"added {service_id} to alert grouping setting {setting_id}")
+        return setting_id
+    created = alert_grouping.create(client, new_setting_body(grouping, service_id, prepared.name))
+    setting_id = str(created["id"])
+    rollback.add(
+        f"alert grouping setting {setting_id}", lambda: alert_grouping.delete(client, setting_id)
+    )
+    ctx.log(f"created {grouping.type} alert grouping setting {setting_id}")
+    return setting_id
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def _reuse(
+    ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared, if_exists: str
+) -> dict[str, Any]:
+    existing = prepared.existing
+    assert existing is not None
+    service_id, url = str(existing["id"]), str(existing.get("html_url", ""))
+    if if_exists != "reuse":
+        raise ConflictError(
+            f"a PagerDuty service named {prepared.name!r} already exists ({service_id}, {url}); "
+            "set ifExists: reuse to adopt it"
+        )
+    have_policy = (existing.get("escalation_policy") or {}).get("id")
+    if have_policy != prepared.policy["id"]:
+        raise ConflictError(
+            f"service {prepared.name!r} ({service_id}) exists with escalation policy "
+            f"{have_policy}, not {prepared.policy['id']} as asked; not reusing it"
+        )
+    ctx.log(f"reusing existing PagerDuty service {service_id} ({url})")
+    plan: list[dict[str, Any]] = []
+    present = integrations.list_for_service(client, service_id)
+    outputs = []
+    for spec in prepared.integrations:
+        found = next((i for i in present if spec.matches(i)), None)
+        if found is not None:
+            if not found.get("integration_key"):
+                found = integrations.get(client, service_id, str(found["id"]))
+            outputs.append(_integration_output(spec, found, was_created=False))
+        elif ctx.dry_run:
+            plan.append(_integration_request(service_id, spec))
+        else:
+            outputs.append(_create_integration(client, service_id, spec))
+            ctx.log(f"created the missing {spec.name} integration on {service_id}")
+    setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, plan)
+    return _output(
+        ctx, prepared, service=existing, integrations=outputs, setting_id=setting_id,
+        created=False, plan=plan if ctx.dry_run else None, grouping_type=kind,
+    )  # fmt: skip
+
+
+def _reuse_grouping(
+    ctx: ActionContext,
+    client: pd.PagerDutyClient,
+    prepared: Prepared,
+    service_id: str,
+    plan: list[dict[str, Any]],
+) -> tuple[str | None, str | None]:
+    """The service's grouping setting (id, type): the one it has, or the one now made."""
+    current = next(iter(alert_grouping.list_settings(client, service_ids=[service_id])), None)
+    wanted = prepared.grouping
+    if current is not None:
+        if wanted is not None and (
+            (wanted.setting_id and wanted.setting_id != current.get("id"))
+            or (wanted.type and wanted.type != current.get("type"))
+        ):
+            ctx.warn(
+                f"service {service_id} already has alert grouping setting {current.get('id')} "
+                f"({current.get('type')}); left as it is"
+            )
+        return str(current["id"]), current.get("type")
+    if wanted is None:
+        return None, None
+    if ctx.dry_run:
+        plan.extend(_grouping_requests(prepared, service_id))
+        return None, wanted.type
+    return _apply_grouping(ctx, client, prepared, service_id, Rollback()), wanted.type
+
+
+# --------------------------------------------------------------------------- plan and output
+
+
+def _integration_request(service_id: str, spec: IntegrationSpec) -> dict[str, Any]:
+    body = {
+        "integration": {"service": {"id": service_id, "type": "service_reference"}, **spec.body}
+    }
+    return {"method": "POST", "path": f"/services/{service_id}/integrations", "body": body}
+
+
+def _grouping_requests(prepared: Prepared, service_id: str) -> list[dict[str, Any]]:
+    grouping = prepared.grouping
+    if grouping is None:
+        return []
+    if prepared.shared_setting is not None:
+        setting = prepared.shared_setting
+        return [
+            {
+                "method": "PUT",
+                "path": f"/alert_grouping_settings/{setting['id']}",
+                "body": {"alert_grouping_setting": joined_setting_body(setting, service_id)},
+            }
+        ]
+    body = new_setting_body(grouping, service_id, prepared.name)
+    return [
+        {
+            "method": "POST",
+            "path": "/alert_grouping_settings",
+            "body": {"alert_grouping_setting": body},
+        }
+    ]
+
+
+def _plan(prepared: Prepared) -> list[dict[str, Any]]:
+    requests = [
+        {
+            "method": "POST",
+            "path": "/services",
+            "body": {"service": {"type": "service", **prepared.service_body}},
+        }
+    ]
+    requests.extend(_integration_request(_NEW, spec) for spec in prepared.integrations)
+    requests.extend(_grouping_requests(prepared, _NEW))
+    return requests
+
+
+def _output(
+    ctx: ActionContext,
+    prepared: Prepared,
+    *,
+    service: dict[str, Any] | None = None,
+    integrations: list[dict[str, Any]] | None = None,
+    setting_id: str | None = None,
+    created: bool = False,
+    plan: list[dict[str, Any]] | None = None,
+    grouping_type: str | None = None,
+) -> dict[str, Any]:
+    made = integrations or []
+    backstage = next((i for i in made if i["type"] == "backstage"), None)
+    grouping = prepared.grouping
+    output: dict[str, Any] = {
+        "serviceId": service.get("id") if service else None,
+        "serviceUrl": service.get("html_url") if service else None,
+        "integrationKey": backstage["integrationKey"] if backstage else None,
+        "account": prepared.account,
+        "escalationPolicyId": str(prepared.policy["id"]),
+        "alertGroupingSettingId": setting_id,
+        "alertGrouping": grouping_type or (grouping.type if grouping is not None else None),
+        "created": created,
+        "warnings": list(ctx.warnings),
+        "integrations": made,
+    }
+    if plan is not None:
+        output["plan"] = plan
+    return output
