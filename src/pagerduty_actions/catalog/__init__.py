@@ -1,0 +1,47 @@
+"""The catalog adapter: entity refs and minimal, comment-preserving catalog YAML edits.
+
+Handlers use :func:`set_annotations` (the ``pagerduty:entity:annotate`` action) and
+:func:`set_depends_on` (the dependency sync's ``pagerduty`` strategy) on a file's text, and
+commit or propose ``EditResult.text`` only when ``changed`` is true. Nothing here does I/O.
+"""
+
+from .entity_ref import EntityRef, parse_entity_ref, ref_of, split_entity_ref
+from .errors import (
+    AmbiguousEntityError,
+    CatalogError,
+    CatalogYamlError,
+    EntityNotFoundError,
+    InvalidEditError,
+    InvalidEntityRefError,
+    UnsupportedStructureError,
+)
+from .yaml_edit import (
+    EditResult,
+    EntityInfo,
+    list_entities,
+    select_entity,
+    set_annotations,
+    set_depends_on,
+    unified_diff,
+)
+
+__all__ = [
+    "AmbiguousEntityError",
+    "CatalogError",
+    "CatalogYamlError",
+    "EditResult",
+    "EntityInfo",
+    "EntityNotFoundError",
+    "EntityRef",
+    "InvalidEditError",
+    "InvalidEntityRefError",
+    "UnsupportedStructureError",
+    "list_entities",
+    "parse_entity_ref",
+    "ref_of",
+    "select_entity",
+    "set_annotations",
+    "set_depends_on",
+    "split_entity_ref",
+    "unified_diff",
+]
