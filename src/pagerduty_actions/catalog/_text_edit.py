@@ -64,11 +64,6 @@ class TextEditor:
         """True when only spaces precede ``index`` on its line."""
         return self.text[self.line_start(self.line_of(index)) : index].strip(" ") == ""
 
-    def only_comment_after(self, index: int) -> bool:
-        """True when nothing but spaces and an optional comment follows ``index`` on its line."""
-        rest = self.text[index : self.content_end(self.line_of(index))].lstrip(" \t")
-        return rest == "" or rest.startswith("#")
-
     # -- planning -------------------------------------------------------------------------------
     def replace(self, start: int, end: int, new: str) -> None:
         self._splices.append(_Splice(start, end, new, len(self._splices)))

@@ -117,9 +117,11 @@ class Layout:
 
     def lines_of(self, entry: Entry) -> tuple[int, int]:
         """First and last line a block entry owns; it must sit on lines of its own."""
-        if not self.ed.blank_before(entry.start) or not self.ed.only_comment_after(entry.end):
+        last = self.ed.line_of(max(entry.end - 1, entry.start))
+        rest = self.text[entry.end : self.ed.content_end(last)].lstrip(" \t")
+        if not self.ed.blank_before(entry.start) or not (rest == "" or rest.startswith("#")):
             raise unsupported("a block entry shares its line with other content")
-        return self.ed.line_of(entry.start), self.ed.line_of(max(entry.end - 1, entry.start))
+        return self.ed.line_of(entry.start), last
 
     def value_span(self, value: Node) -> tuple[int, int, str]:
         """``(start, end, kept prefix)`` of a scalar or alias value: the text a new value replaces.

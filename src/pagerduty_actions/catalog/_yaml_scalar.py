@@ -3,7 +3,7 @@
 The rule, chosen to be predictable rather than minimal:
 
 * Plain when the string starts with a letter, digit, ``_``, ``.`` or ``/``; uses only
-  ASCII letters, digits, spaces and ``_ . / @ + = ~ - :`` (``:`` never followed by a space
+  ASCII letters, digits, spaces and ``_ . / @ + = ~ - : ? & %`` (``:`` never followed by a space
   nor at the end); does not end with a space; and reads back as a string
   under both YAML 1.1 and YAML 1.2 (so ``yes``, ``off``, ``0123``, ``1_000``, ``2024-01-01``,
   ``.inf``, ``null`` and ``~`` are quoted: older and newer parsers would disagree on them).
@@ -21,7 +21,7 @@ import re
 
 from ._yaml_tree import resolves_to_str
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@+=~: -]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@+=~:?&% -]*$")
 _NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
