@@ -197,7 +197,8 @@ def set_annotations(
     metadata_data = document.data["metadata"]
     current = metadata_data.get("annotations")
     if current is not None and not isinstance(current, dict):
-        raise unsupported("metadata.annotations is not a mapping")
+        shape = "a list" if isinstance(current, list) else "a single value"
+        raise unsupported(f"metadata.annotations is {shape}, not a mapping")
     current = dict(current or {})
     target = {k: v for k, v in current.items() if k not in to_remove}
     target.update(to_set)
