@@ -24,7 +24,6 @@ otherwise double-quoted; a replaced quoted value keeps its quotes. Where things 
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,40 +37,29 @@ from ._collection_edit import (
     edit_existing,
     fill_empty,
 )
+from ._entity_lookup import EntityInfo, EntityRefInput, Parsed, list_entities, select, select_entity
 from ._text_edit import TextEditor
+from ._yaml_diff import unified_diff
 from ._yaml_layout import Layout, indentation, unsupported
 from ._yaml_scalar import render_scalar
 from ._yaml_tree import Document, Node, parse_stream
-from .entity_ref import EntityRef, parse_entity_ref, split_entity_ref
+from .entity_ref import EntityRef, parse_entity_ref
 from .errors import (
-    AmbiguousEntityError,
     CatalogYamlError,
-    EntityNotFoundError,
     InvalidEditError,
     InvalidEntityRefError,
     UnsupportedStructureError,
 )
 
-_BOM = "\ufeff"
-EntityRefInput = str | EntityRef | Mapping[str, Any] | None
-
-
-@dataclass(frozen=True)
-class EntityInfo:
-    """An entity found in a catalog file: its identity and where it is (1-based ``line``)."""
-
-    kind: str
-    namespace: str
-    name: str
-    document_index: int
-    line: int
-
-    @property
-    def ref(self) -> EntityRef:
-        return EntityRef(self.kind, self.namespace, self.name)
-
-    def __str__(self) -> str:
-        return str(self.ref)
+__all__ = [
+    "EditResult",
+    "EntityInfo",
+    "list_entities",
+    "select_entity",
+    "set_annotations",
+    "set_depends_on",
+    "unified_diff",
+]
 
 
 @dataclass(frozen=True)
@@ -85,92 +73,6 @@ class EditResult:
     changed: bool
     diff: str = field(repr=False)
     entity_ref: str
-
-
-@dataclass
-class _Parsed:
-    bom: str
-    body: str
-    documents: list[Document]
-
-    @classmethod
-    def of(cls, text: str) -> _Parsed:
-        bom = _BOM if text.startswith(_BOM) else ""
-        body = text[len(bom) :]
-        return cls(bom, body, parse_stream(body))
-
-
-def list_entities(text: str) -> list[EntityInfo]:
-    """Every entity (a document with a string ``kind`` and ``metadata.name``) in file order."""
-    return [info for info, _ in _entities(_Parsed.of(text))]
-
-
-def _entities(parsed: _Parsed) -> list[tuple[EntityInfo, Document]]:
-    found = []
-    for document in parsed.documents:
-        data = document.data
-        if not isinstance(data, dict) or document.root is None:
-            continue
-        metadata = data.get("metadata")
-        kind = data.get("kind")
-        if not isinstance(kind, str) or not isinstance(metadata, dict):
-            continue
-        name, namespace = metadata.get("name"), metadata.get("namespace") or "default"
-        if not isinstance(name, str) or not isinstance(namespace, str):
-            continue
-        line = parsed.body.count("\n", 0, document.root.start) + 1
-        found.append((EntityInfo(kind, namespace, name, document.index, line), document))
-    return found
-
-
-def select_entity(text: str, entity_ref: EntityRefInput = None) -> EntityInfo:
-    """The only entity of the file, or the one ``entity_ref`` names.
-
-    A ref that omits the kind or namespace first means ``component``/``default`` (Backstage's
-    defaults); when nothing matches that exactly, an entity whose given parts match is taken
-    if it is the only one. Raises :class:`EntityNotFoundError` or :class:`AmbiguousEntityError`,
-    both listing the entities present.
-    """
-    return _select(_Parsed.of(text), entity_ref)[0]
-
-
-def _select(parsed: _Parsed, entity_ref: EntityRefInput) -> tuple[EntityInfo, Document]:
-    found = _entities(parsed)
-    present = [str(info) for info, _ in found]
-    if entity_ref is None:
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise EntityNotFoundError(None, present)
-        raise AmbiguousEntityError(None, present)
-    if isinstance(entity_ref, EntityRef | Mapping):
-        wanted = entity_ref if isinstance(entity_ref, EntityRef) else parse_entity_ref(entity_ref)
-        parts: tuple[str | None, str | None, str] = (
-            wanted.kind,
-            wanted.namespace,
-            wanted.name,
-        )
-        shown = str(wanted)
-    else:
-        parts = split_entity_ref(entity_ref)
-        shown = entity_ref.strip()
-        wanted = EntityRef(parts[0] or "component", parts[1] or "default", parts[2])
-    exact = [item for item in found if item[0].ref == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    kind, namespace, name = (p.casefold() if p else None for p in parts)
-    loose = [
-        item
-        for item in found
-        if item[0].name.casefold() == name
-        and (kind is None or item[0].kind.casefold() == kind)
-        and (namespace is None or item[0].namespace.casefold() == namespace)
-    ]
-    if len(loose) == 1:
-        return loose[0]
-    if loose:
-        raise AmbiguousEntityError(shown, [str(info) for info, _ in loose])
-    raise EntityNotFoundError(shown, present)
 
 
 # -- annotations -------------------------------------------------------------------------------
@@ -191,8 +93,8 @@ def set_annotations(
     to_set = dict(set)
     to_remove = list(dict.fromkeys(remove))
     _check_annotation_edit(to_set, to_remove)
-    parsed = _Parsed.of(text)
-    info, document = _select(parsed, entity_ref)
+    parsed = Parsed.of(text)
+    info, document = select(parsed, entity_ref)
     metadata_node = _child_mapping(document.root, "metadata")
     metadata_data = document.data["metadata"]
     current = metadata_data.get("annotations")
@@ -293,8 +195,8 @@ def set_depends_on(
     Refs are compared as Backstage does (case-insensitively, the kind defaulting to
     ``component`` and the namespace to the entity's own), so a kept entry keeps its spelling.
     """
-    parsed = _Parsed.of(text)
-    info, document = _select(parsed, entity_ref)
+    parsed = Parsed.of(text)
+    info, document = select(parsed, entity_ref)
     wanted = _unique_refs(depends_on, info.namespace)
     spec_data = document.data.get("spec")
     if spec_data is not None and not isinstance(spec_data, dict):
@@ -400,7 +302,7 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def _finish(
-    parsed: _Parsed,
+    parsed: Parsed,
     editor: TextEditor,
     document: Document,
     info: EntityInfo,
@@ -416,7 +318,7 @@ def _finish(
     return EditResult(new_text, True, unified_diff(original, new_text, path), str(info.ref))
 
 
-def _verify(parsed: _Parsed, body: str, document: Document, expect: Any) -> None:
+def _verify(parsed: Parsed, body: str, document: Document, expect: Any) -> None:
     """Parse the result; it must hold the intended data and nothing else changed."""
     fix = "Edit this part of the file by hand; the file was not changed"
     try:
@@ -436,23 +338,3 @@ def _verify(parsed: _Parsed, body: str, document: Document, expect: Any) -> None
             "shares the edited value)",
             fix,
         )
-
-
-def unified_diff(old: str, new: str, path: str = "catalog-info.yaml") -> str:
-    """A ``git``-style unified diff of two versions of a file, with a no-final-newline marker."""
-    lines = difflib.unified_diff(_lines(old), _lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
-    out = []
-    for line in lines:
-        if line.endswith("\n"):
-            out.append(line)
-        else:
-            out.append(line + "\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def _lines(text: str) -> list[str]:
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
