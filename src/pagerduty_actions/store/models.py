@@ -44,3 +44,61 @@ class ActionRun(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class Setting(Base):
+    """A runtime setting (``GET/PUT /v2/settings/{id}``), e.g. the sync strategy."""
+
+    __tablename__ = "settings"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class MappingOverride(Base):
+    """An entity -> service mapping set through ``PUT /v2/mappings/{entityRef}``.
+
+    ``service_id`` null means "explicitly unmapped". Overrides are visible in
+    ``GET /v2/mappings`` and never silently change what a file says (a sync proposes the file
+    change instead).
+    """
+
+    __tablename__ = "mapping_overrides"
+
+    entity_ref: Mapped[str] = mapped_column(String(300), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    account: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class SyncRun(Base):
+    """One dependency sync run: its progress while it runs and its report after."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(20))
+    dry_run: Mapped[bool] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, failed
+    phase: Mapped[str] = mapped_column(String(40))
+    done: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer)
+    started_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Lease(Base):
+    """A named lock shared by every server process (one sync at a time)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
