@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from . import __version__
 from .bootstrap import build_services, ensure_local_token
+from .cli_template import template_group
 from .config import Config, load_config
 from .errors import ActionError, ConfigError, StartupError
 from .logging_setup import configure_logging
@@ -224,3 +225,6 @@ def sandbox(
     from .sandbox import run_sandbox
 
     run_sandbox(host, port, list(tokens), seed, persist)
+
+
+main.add_command(template_group)

@@ -278,6 +278,22 @@ class TemplateRenderer:
         """Compile a string without rendering it (lint): syntax, filters, sandbox rules."""
         self._compile_located(text)
 
+    def render_text(self, text: str, context: Mapping[str, Any]) -> str:
+        """Render a whole text to a string, as Nunjucks' ``renderString`` does.
+
+        For skeleton files and file names (``fetch:template``): no typed values, no JSON
+        parsing, ``""`` stays ``""``; the same sandbox, filters and budgets as values.
+        """
+        if not any(marker in text for marker in _MARKERS):
+            return text
+        try:
+            compiled = self._compile_located(text, as_text=True)
+            with render_budget(strict=False):
+                return self._run(compiled, context)
+        except TemplateError as exc:
+            exc.message = _scrub(exc.message, context)
+            raise
+
     # -- internals ----------------------------------------------------------------------
 
     def _render(self, value: Any, context: Mapping[str, Any], strict: bool, path: Path) -> Any:
@@ -353,15 +369,15 @@ class TemplateRenderer:
             raise TemplateRenderError(f"evaluation failed ({type(exc).__name__})") from exc
         return "".join(parts)
 
-    def _compile_located(self, text: str) -> _Compiled:
+    def _compile_located(self, text: str, *, as_text: bool = False) -> _Compiled:
         try:
-            return self._compile(text)
+            return self._compile(text, as_text)
         except TemplateError as exc:
             if exc.expression is None:
                 self._locate_compile_error(exc, text)
             raise
 
-    def _compile_uncached(self, text: str) -> _Compiled:
+    def _compile_uncached(self, text: str, as_text: bool = False) -> _Compiled:
         if len(text) > MAX_SOURCE_CHARS:
             raise TemplateSecurityError(
                 f"template strings are limited to {MAX_SOURCE_CHARS} characters"
@@ -375,7 +391,7 @@ class TemplateRenderer:
         compiler.check_tree(tree, self._env.filters, self._env.tests)
         tree = compiler.adapt_tree(tree)
         spans = list(iter_spans(text))
-        mode = _mode(tree, text, spans)
+        mode = "text" if as_text else _mode(tree, text, spans)
         if mode == "typed":
             compiler.capture_single_expression(tree)
         try:

@@ -1,0 +1,182 @@
+"""``pagerduty-actions template``: lint, dry-run and run Backstage templates from a shell or CI.
+
+A template author's loop without a Backstage: ``template lint`` finds what can be known
+before running (exit 1 on errors), ``template run --dry-run`` renders every step and the
+skeleton files, ``template run`` executes our actions for real — against the built-in
+PagerDuty sandbox when the config has no PagerDuty credentials, and the output says so.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .bootstrap import build_services
+from .config import load_config
+from .errors import ActionError, ConfigError, StartupError
+from .logging_setup import configure_logging
+from .registry import Registry, RegistryError
+from .templating.known_actions import DEFAULT_PROXY_NAME
+from .templating.lint import lint_file
+from .templating.run_report import RunReport, StepResult
+from .templating.runner import TemplateRunner, action_schemas
+from .templating.template import TemplateLoadError, load_template
+
+_PROXY_OPTION = click.option(
+    "--proxy-name",
+    default=DEFAULT_PROXY_NAME,
+    show_default=True,
+    help="The Backstage proxy entry that points at this service (/proxy/<name>/...).",
+)
+
+
+def load_registry() -> Registry:
+    """The action registry (a function so tests can hand the CLI another one)."""
+    try:
+        return Registry.load()
+    except RegistryError as exc:
+        raise click.ClickException(f"cannot load the actions: {exc}") from None
+
+
+@click.group("template")
+def template_group() -> None:
+    """Lint, dry-run and run Backstage software templates (scaffolder v1beta3)."""
+
+
+@template_group.command("lint")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@_PROXY_OPTION
+def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
+    """Check FILE without running it; exit 1 on errors, 0 with only warnings."""
+    report = lint_file(file, action_schemas(load_registry()), proxy_name=proxy_name)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for finding in report.sorted():
+            click.echo(finding.text(report.source))
+        verdict = "OK" if report.ok else "FAILED"
+        click.echo(
+            f"{report.source}: {verdict} ({len(report.errors)} error(s), "
+            f"{len(report.warnings)} warning(s))"
+        )
+    sys.exit(report.exit_code)
+
+
+@template_group.command("run")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--values", "values_path", required=True, help="Parameter values (YAML or JSON).")
+@click.option("--secrets", "secrets_path", help="Secrets for ${{ secrets.X }} (YAML or JSON).")
+@click.option("--dry-run", is_flag=True, help="Plan our actions; skip what only Backstage runs.")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False), help="Workspace folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="PAGERDUTY_ACTIONS_CONFIG",
+    help="Config file; without PagerDuty credentials actions run against the sandbox.",
+)
+@_PROXY_OPTION
+def run_command(
+    file: str,
+    values_path: str,
+    secrets_path: str | None,
+    dry_run: bool,
+    output_dir: str | None,
+    as_json: bool,
+    config_path: str | None,
+    proxy_name: str,
+) -> None:
+    """Run FILE's steps in order with a progress line per step."""
+    configure_logging("text", "WARNING")
+    try:
+        document = load_template(file)
+    except TemplateLoadError as exc:
+        raise click.ClickException(f"{file}: {exc.message}") from None
+    values = _read_mapping(values_path, "--values")
+    secrets = _read_mapping(secrets_path, "--secrets") if secrets_path else {}
+    workspace, temporary = _workspace(output_dir)
+    registry = load_registry()
+    try:
+        config = load_config(config_path)
+        services = build_services(config)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    echo = _progress_printer(as_json)
+    try:
+        runner = TemplateRunner(registry, services, proxy_name=proxy_name)
+        report = runner.run(
+            document, values, workspace=workspace, dry_run=dry_run, secrets=secrets,
+            on_progress=echo,
+        )  # fmt: skip
+    except ActionError as exc:
+        click.echo(json.dumps(exc.body(), indent=2))
+        sys.exit(1)
+    finally:
+        services.close()
+    _print_report(report, as_json, temporary)
+    if temporary:
+        shutil.rmtree(workspace, ignore_errors=True)
+    sys.exit(0 if report.ok else 1)
+
+
+def _progress_printer(as_json: bool) -> Any:
+    def echo(step: StepResult) -> None:
+        click.echo(step.progress_line(), err=as_json)
+
+    return echo
+
+
+def _print_report(report: RunReport, as_json: bool, temporary: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    if report.sandbox:
+        click.echo("sandbox: no PagerDuty credentials configured; nothing real was created")
+    if report.error:
+        click.echo(f"FAILED: {report.error}")
+        return
+    mode = "dry run" if report.dry_run else "run"
+    click.echo(f"{report.template}: {mode} completed")
+    if report.output:
+        click.echo("output:")
+        click.echo(json.dumps(report.output, indent=2))
+    files = sorted(p for p in report.workspace.rglob("*") if p.is_file())
+    where = "(temporary, removed; use --output DIR to keep it)" if temporary else ""
+    click.echo(f"workspace {report.workspace} {where}".rstrip())
+    for path in files:
+        click.echo(f"  {path.relative_to(report.workspace).as_posix()}")
+
+
+def _workspace(output_dir: str | None) -> tuple[Path, bool]:
+    if output_dir is None:
+        return Path(tempfile.mkdtemp(prefix="template-run-")), True
+    path = Path(output_dir)
+    if path.exists() and any(path.iterdir()):
+        raise click.BadParameter(f"{output_dir} is not empty", param_hint="--output")
+    path.mkdir(parents=True, exist_ok=True)
+    return path, False
+
+
+def _read_mapping(path: str, option: str) -> dict[str, Any]:
+    try:
+        data = YAML(typ="safe", pure=True).load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=option) from None
+    except YAMLError as exc:
+        message = f"{path} is not valid YAML/JSON: {exc}"
+        raise click.BadParameter(message, param_hint=option) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{path} must hold a mapping", param_hint=option)
+    return data

@@ -1,0 +1,165 @@
+"""Lint the `${{ }}` expressions of a template: syntax, sandbox rules and what they refer to.
+
+Every string under a step's ``input``, ``if`` and ``each``, and under ``spec.output``, is
+compiled by the same engine that will render it (so lint and run agree on syntax, filters
+and what the sandbox refuses), then its references are checked against the template:
+``steps.X`` must be an earlier step (any step, in ``output``), ``parameters.X`` a property
+some parameter page declares, ``each`` only inside a step that has ``each:``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pagerduty_actions.templating.engine import TemplateRenderer
+from pagerduty_actions.templating.errors import (
+    TemplateError,
+    TemplateSecurityError,
+    UnknownFilterError,
+)
+from pagerduty_actions.templating.expressions import string_references
+from pagerduty_actions.templating.findings import ERROR, WARNING
+from pagerduty_actions.templating.template import (
+    TemplateDocument,
+    YamlPath,
+    parameter_names,
+)
+
+AddFinding = Callable[..., None]
+_MARKERS = ("${{", "{%", "{#")
+#: Names a Backstage template context provides, and Nunjucks names that are not context.
+_CONTEXT_ROOTS = frozenset({"parameters", "steps", "secrets", "user", "each", "context"})
+_HARMLESS_NAMES = frozenset({"undefined", "range", "loop", "cycler", "joiner", "none", "null"})
+
+
+class ExpressionChecker:
+    """Checks every expression of one template, reporting through ``add``."""
+
+    def __init__(
+        self, document: TemplateDocument, renderer: TemplateRenderer, add: AddFinding
+    ) -> None:
+        self._doc = document
+        self._renderer = renderer
+        self._add = add
+        self._step_ids = [
+            s.get("id") if isinstance(s.get("id"), str) else None for s in document.steps
+        ]
+        self._parameters = parameter_names(document.parameter_pages)
+
+    def check_all(self) -> None:
+        for index, step in enumerate(self._doc.steps):
+            base: YamlPath = ("spec", "steps", index)
+            in_loop = "each" in step
+            for key in ("input", "if", "each"):
+                if key in step:
+                    for path, text in _strings(step[key], (*base, key)):
+                        self._check(text, path, step_index=index, in_loop=in_loop)
+        output = self._doc.spec.get("output")
+        if output is not None:
+            for path, text in _strings(output, ("spec", "output")):
+                self._check(text, path, step_index=None, in_loop=False)
+
+    def _check(self, text: str, path: YamlPath, *, step_index: int | None, in_loop: bool) -> None:
+        try:
+            self._renderer.check(text)
+        except UnknownFilterError as exc:
+            self._add(
+                "unknown-filter", ERROR, f"{exc}; {_filter_hint(exc.filter, self._renderer)}", path
+            )
+            return
+        except TemplateSecurityError as exc:
+            self._add("unsafe-expression", ERROR, f"refused by the sandbox: {exc}", path)
+            return
+        except TemplateError as exc:
+            self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
+            return
+        try:
+            refs = string_references(text)
+        except TemplateError as exc:
+            self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
+            return
+        for root, key in sorted(refs):
+            self._check_reference(root, key, path, step_index, in_loop)
+
+    def _check_reference(
+        self, root: str, key: str, path: YamlPath, step_index: int | None, in_loop: bool
+    ) -> None:
+        if root == "steps" and key:
+            self._check_step_reference(key, path, step_index)
+        elif root == "parameters" and key and key not in self._parameters:
+            hint = _suggest(key, self._parameters)
+            self._add(
+                "unknown-parameter",
+                ERROR,
+                f"parameters.{key} is not declared in any parameter page{hint}",
+                path,
+            )
+        elif root == "each" and not in_loop:
+            self._add(
+                "each-outside-loop",
+                ERROR,
+                "`each` is only defined in a step that has an `each:` key",
+                path,
+            )
+        elif root not in _CONTEXT_ROOTS and root not in _HARMLESS_NAMES:
+            hint = _suggest(root, _CONTEXT_ROOTS)
+            self._add(
+                "unknown-variable",
+                WARNING,
+                f"`{root}` is not in a template's context (parameters, steps, secrets, user, "
+                f"each), so it is always undefined{hint}",
+                path,
+            )
+
+    def _check_step_reference(self, key: str, path: YamlPath, step_index: int | None) -> None:
+        if key not in self._step_ids:
+            known = [i for i in self._step_ids if i]
+            hint = _suggest(key, known)
+            self._add(
+                "unknown-step",
+                ERROR,
+                f"steps.{key} names no step of this template{hint}",
+                path,
+            )
+            return
+        if step_index is None:
+            return
+        position = self._step_ids.index(key)
+        if position == step_index:
+            self._add("step-order", ERROR, f"step '{key}' refers to its own output", path)
+        elif position > step_index:
+            self._add(
+                "step-order",
+                ERROR,
+                f"steps.{key} runs after this step, so its output is not there yet",
+                path,
+            )
+
+
+def _strings(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, str]]:
+    """Every string holding template syntax in a value tree, with its path."""
+    if isinstance(value, str):
+        if any(marker in value for marker in _MARKERS):
+            yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _suggest(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _filter_hint(name: str, renderer: TemplateRenderer) -> str:
+    close = difflib.get_close_matches(name, sorted(renderer.filter_names), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return (
+        "Backstage knows the Nunjucks filters and parseRepoUrl, parseEntityRef, pick, projectSlug"
+    )

@@ -1,0 +1,395 @@
+"""Run a Backstage template's steps here, in order, as the Backstage scaffolder would.
+
+The runner is a client of the registry like HTTP is: our actions run in-process through
+``Registry.run`` (same validation, idempotency, audit), including those a template reaches
+through the Backstage proxy with ``http:backstage:request``, whose result comes back wrapped
+as that action would return it (``{code, headers, body}``). Backstage built-ins that only
+touch files run on a local workspace; anything else only Backstage can run, so a dry run
+records it as skipped with its rendered input and a real run stops there with a clear error.
+
+Before any step: the template is linted (errors stop the run) and the values are checked
+against the parameter schemas. A failing step stops the run; later steps do not run and
+the report names the step and the reason. Nothing is retried.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from jsonschema import Draft7Validator
+
+from pagerduty_actions.errors import ActionError, InputError
+from pagerduty_actions.registry import Caller, Registry
+from pagerduty_actions.services import Services
+from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS
+from pagerduty_actions.templating.builtins import BUILTINS, BuiltinContext, BuiltinError
+from pagerduty_actions.templating.engine import TemplateRenderer
+from pagerduty_actions.templating.errors import TemplateError
+from pagerduty_actions.templating.jsvalues import is_undefined
+from pagerduty_actions.templating.known_actions import (
+    DEFAULT_PROXY_NAME,
+    HTTP_BACKSTAGE_REQUEST,
+    proxy_route,
+)
+from pagerduty_actions.templating.lint import lint_document
+from pagerduty_actions.templating.run_report import (
+    COMPLETED,
+    FAILED,
+    NOT_RUN,
+    SKIPPED,
+    RunReport,
+    Scrubber,
+    StepResult,
+)
+from pagerduty_actions.templating.template import (
+    TemplateDocument,
+    format_path,
+    merged_parameter_schema,
+    parameter_defaults,
+)
+from pagerduty_actions.validation import describe_errors
+
+Progress = Callable[[StepResult], None]
+
+
+class StepFailure(Exception):
+    """A step cannot complete; the message is what the template author reads."""
+
+
+class _Skip(Exception):
+    """The step is recorded as skipped (dry run of an action only Backstage runs)."""
+
+
+def action_schemas(registry: Registry) -> dict[str, dict[str, Any]]:
+    """Our action ids and input schemas, as lint wants them."""
+    return {spec.id: spec.input_schema for spec in registry.specs()}
+
+
+def prepare_values(document: TemplateDocument, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's values with defaults filled in, refused unless every parameter page holds."""
+    if not isinstance(values, Mapping):
+        raise InputError("the values must be a mapping of parameter names to values")
+    pages = document.parameter_pages
+    prepared = {**parameter_defaults(pages), **dict(values)}
+    validator = Draft7Validator(merged_parameter_schema(pages))
+    details = describe_errors(cast(Any, validator), prepared)
+    if details:
+        summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])
+        raise InputError(
+            f"the values do not match the template's parameters: {summary}", details=details
+        )
+    return prepared
+
+
+class TemplateRunner:
+    """Runs templates against one registry and one set of services (the sandbox, or real)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        services: Services,
+        *,
+        proxy_name: str = DEFAULT_PROXY_NAME,
+        renderer: TemplateRenderer | None = None,
+        caller: Caller | None = None,
+    ) -> None:
+        self._registry = registry
+        self._services = services
+        self._proxy = proxy_name
+        self._renderer = renderer or TemplateRenderer()
+        self._caller = caller or Caller("template-runner")
+        self._actions = action_schemas(registry)
+
+    def lint(self, document: TemplateDocument) -> None:
+        """Refuse a template with lint errors, listing them, before anything runs."""
+        report = lint_document(
+            document, self._actions, proxy_name=self._proxy, renderer=self._renderer
+        )
+        if report.errors:
+            details = [f.as_dict() for f in report.sorted() if f.severity == "error"]
+            first = details[0]
+            raise InputError(
+                f"the template has {len(details)} lint error(s), first at {first['path']}: "
+                f"{first['message']}",
+                details=details,
+            )
+
+    def run(
+        self,
+        document: TemplateDocument,
+        values: Mapping[str, Any],
+        *,
+        workspace: Path,
+        dry_run: bool = False,
+        secrets: Mapping[str, Any] | None = None,
+        user: Mapping[str, Any] | None = None,
+        task_id: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> RunReport:
+        """Lint, check values, run every step in order; raises ``InputError`` before step 1."""
+        self.lint(document)
+        parameters = prepare_values(document, values)
+        workspace.mkdir(parents=True, exist_ok=True)
+        run = _Run(
+            self,
+            document,
+            workspace,
+            dry_run,
+            Scrubber((secrets or {}).values()),
+            task_id or uuid.uuid4().hex,
+            on_progress,
+        )
+        run.context = {
+            "parameters": parameters,
+            "steps": {},
+            "secrets": dict(secrets or {}),
+            "user": dict(user or {}),
+        }
+        return run.execute()
+
+
+class _Run:
+    """The state of one run: context, report, and where it is."""
+
+    def __init__(
+        self,
+        runner: TemplateRunner,
+        document: TemplateDocument,
+        workspace: Path,
+        dry_run: bool,
+        scrub: Scrubber,
+        task_id: str,
+        on_progress: Progress | None,
+    ) -> None:
+        self.runner = runner
+        self.doc = document
+        self.dry_run = dry_run
+        self.scrub = scrub
+        self.task_id = task_id
+        self.on_progress = on_progress
+        self.context: dict[str, Any] = {}
+        self._last_body: dict[str, Any] = {}
+        self.report = RunReport(
+            template=document.name,
+            dry_run=dry_run,
+            sandbox=runner._services.sandbox_mode,
+            workspace=workspace,
+        )
+        self.builtin_ctx = BuiltinContext(
+            workspace=workspace,
+            template_dir=document.base_dir,
+            renderer=runner._renderer,
+            log=lambda message: None,
+            dry_run=dry_run,
+        )
+
+    def execute(self) -> RunReport:
+        for step in self.doc.steps:
+            if self.report.error is not None:
+                self._record(_result(step, NOT_RUN))
+                continue
+            self._step(step)
+        if self.report.error is None:
+            self._render_output()
+        return self.report
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _step(self, step: dict[str, Any]) -> None:
+        result = _result(step, COMPLETED)
+        started = time.monotonic()
+        renderer = self.runner._renderer
+        try:
+            if "if" in step and not renderer.render_condition(step["if"], self.context):
+                result.status, result.reason = SKIPPED, "if: is false"
+            elif "each" in step:
+                result.output = self._each(step, result)
+            else:
+                result.output = self._invoke(step, self.context, result)
+        except _Skip as skip:
+            result.status, result.reason = SKIPPED, str(skip)
+        except (TemplateError, ActionError, BuiltinError, StepFailure) as exc:
+            result.status = FAILED
+            result.reason = self.scrub.text(_message(exc))
+            self.report.failed_step = result.id or f"#{self.doc.steps.index(step)}"
+            self.report.error = (
+                f"step {self.report.failed_step} ({result.action}) failed: {result.reason}"
+            )
+        result.seconds = time.monotonic() - started
+        if isinstance(step.get("id"), str):
+            self.context["steps"][step["id"]] = {"output": result.output}
+        self._record(result)
+
+    def _each(self, step: dict[str, Any], result: StepResult) -> dict[str, Any]:
+        items = self.runner._renderer.each_items(step["each"], self.context)
+        collected: dict[str, list[Any]] = {}
+        for item in items:
+            output = self._invoke(step, {**self.context, "each": item}, result)
+            for key, value in output.items():
+                collected.setdefault(key, []).append(value)
+        return dict(collected)
+
+    def _invoke(
+        self, step: dict[str, Any], context: Mapping[str, Any], result: StepResult
+    ) -> dict[str, Any]:
+        rendered = self.runner._renderer.render_value(step.get("input", {}), context)
+        params: dict[str, Any] = {} if is_undefined(rendered) else rendered
+        if not isinstance(params, dict):
+            raise StepFailure("the input must render to an object")
+        action = result.action
+        if action in self.runner._actions:
+            return self._our_action(action, params, result, key_suffix=str(result.id))
+        if action in BUILTINS:
+            return self._builtin(action, params, result)
+        if action == HTTP_BACKSTAGE_REQUEST:
+            route = proxy_route(str(params.get("path", "")), self.runner._proxy)
+            if route is not None:
+                return self._proxy_request(route.action_id, route.dry_run, params, result)
+        return self._backstage_only(action, params, result)
+
+    def _our_action(
+        self,
+        action: str,
+        params: dict[str, Any],
+        result: StepResult,
+        *,
+        key_suffix: str,
+        dry_run: bool = False,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        dry = self.dry_run or dry_run
+        spec = self.runner._registry.get(action)
+        if dry and not spec.supports_dry_run:
+            result.input = self.scrub.value(params)
+            raise _Skip(f"{action} has no dry run")
+        outcome = self.runner._registry.run(
+            action,
+            params,
+            services=self.runner._services,
+            dry_run=dry,
+            caller=self.runner._caller,
+            idempotency_key=None if dry else (key or f"template:{self.task_id}:{key_suffix}"),
+        )
+        result.dry_run = dry
+        self.report.sandbox = self.report.sandbox or outcome.sandbox
+        for line in outcome.log:
+            self._log(result, line.get("message", ""), line.get("level", "info"))
+        if isinstance(outcome.output, dict) and outcome.output.get("sandbox"):
+            self.report.sandbox = True
+        self._last_body = outcome.body()
+        return outcome.output
+
+    def _proxy_request(
+        self, action: str, dry_run: bool, params: dict[str, Any], result: StepResult
+    ) -> dict[str, Any]:
+        method = str(params.get("method", "")).upper()
+        if method != "POST":
+            raise StepFailure(
+                f"{method or 'no method'} {params.get('path')} does not run an action; use POST"
+            )
+        headers = {str(k).lower(): v for k, v in (params.get("headers") or {}).items()}
+        body = params.get("body")
+        if not isinstance(body, dict):
+            raise StepFailure(f"{action}: the body must be an object of the action's inputs")
+        if "json" not in str(headers.get("content-type", "")).lower():
+            raise StepFailure(
+                f"{action}: the request has no 'content-type: application/json' header, so "
+                "Backstage would not send the body as JSON (our API answers 415)"
+            )
+        key = headers.get("idempotency-key")
+        self._our_action(
+            action,
+            body,
+            result,
+            key_suffix=str(result.id),
+            dry_run=dry_run,
+            key=str(key) if key else None,
+        )
+        return {
+            "code": 200,
+            "headers": {"content-type": "application/json"},
+            "body": self._last_body,
+        }
+
+    def _builtin(self, action: str, params: dict[str, Any], result: StepResult) -> dict[str, Any]:
+        details = describe_errors(cast(Any, Draft7Validator(BUILTIN_INPUT_SCHEMAS[action])), params)
+        if details:
+            summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:3])
+            raise StepFailure(f"invalid input for {action}: {summary}")
+        self.builtin_ctx.log = lambda message: self._log(result, message)
+        return BUILTINS[action](self.builtin_ctx, params)
+
+    def _backstage_only(
+        self, action: str, params: dict[str, Any], result: StepResult
+    ) -> dict[str, Any]:
+        if self.dry_run:
+            result.input = self.scrub.value(params)
+            raise _Skip("runs only in Backstage; input recorded")
+        raise StepFailure(
+            f"{action} runs only in Backstage; use --dry-run to see its input, or run the "
+            "template in Backstage"
+        )
+
+    # -- output and bookkeeping ---------------------------------------------------------
+
+    def _render_output(self) -> None:
+        output = self.doc.spec.get("output")
+        if not isinstance(output, dict):
+            return
+        renderer = self.runner._renderer
+        try:
+            rendered: dict[str, Any] = {}
+            for key, value in output.items():
+                if key in ("links", "text") and isinstance(value, list):
+                    value = self._shown_items(value)
+                item = renderer.render_value(value, self.context)
+                if not is_undefined(item):
+                    rendered[key] = item
+        except TemplateError as exc:
+            where = format_path(("spec", "output", *exc.path))
+            self.report.failed_step = "output"
+            self.report.error = (
+                f"the template output does not render at {where}: {self.scrub.text(_message(exc))}"
+            )
+            return
+        self.report.output = self.scrub.value(rendered)
+
+    def _shown_items(self, items: list[Any]) -> list[Any]:
+        """Output links and texts whose ``if:`` holds, without the ``if`` key (as Backstage)."""
+        shown: list[Any] = []
+        for item in items:
+            if isinstance(item, dict) and "if" in item:
+                if not self.runner._renderer.render_condition(item["if"], self.context):
+                    continue
+                item = {key: value for key, value in item.items() if key != "if"}
+            shown.append(item)
+        return shown
+
+    def _log(self, result: StepResult, message: str, level: str = "info") -> None:
+        self.report.log.append(
+            {"stepId": result.id, "level": level, "message": self.scrub.text(str(message))}
+        )
+
+    def _record(self, result: StepResult) -> None:
+        self.report.steps.append(result)
+        if result.status == FAILED and result.reason:
+            self._log(result, result.reason, "error")
+        if self.on_progress is not None:
+            self.on_progress(result)
+
+
+def _result(step: dict[str, Any], status: str) -> StepResult:
+    step_id = step.get("id") if isinstance(step.get("id"), str) else None
+    action = step.get("action") if isinstance(step.get("action"), str) else "?"
+    name = step.get("name") if isinstance(step.get("name"), str) else (step_id or action)
+    return StepResult(id=step_id, name=str(name), action=str(action), status=status)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ActionError):
+        return exc.message
+    return str(exc)

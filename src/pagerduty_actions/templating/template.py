@@ -1,0 +1,291 @@
+"""Read a Backstage ``scaffolder.backstage.io/v1beta3`` Template file the way Backstage does.
+
+Lint, dry-run and the runner all start here: the YAML becomes plain JSON data (YAML 1.2, as
+Backstage's ``yaml`` package reads it), every node keeps its line so a finding can point at
+it, and the document is checked against Backstage's Template v1beta3 JSON Schema (our copy of
+its facts, ``schemas/backstage-template-v1beta3.schema.json``). The parameter pages are
+merged into one schema the way Backstage's form validates them: every page applies to the
+whole set of values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from pagerduty_actions.paths import schema_path
+
+API_VERSION = "scaffolder.backstage.io/v1beta3"
+SCHEMA_FILE = "backstage-template-v1beta3.schema.json"
+MAX_TEMPLATE_BYTES = 1_000_000
+
+YamlPath = tuple[str | int, ...]
+
+
+class TemplateLoadError(Exception):
+    """The file cannot be read as one YAML mapping; ``line`` says where, when known."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def format_path(path: YamlPath) -> str:
+    """``('spec', 'steps', 0, 'id')`` -> ``spec.steps[0].id`` (``$`` for the root)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum() and not part[:1].isdigit():
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text or "$"
+
+
+@dataclass
+class TemplateDocument:
+    """A parsed template: its data, where it came from, and the line of every node."""
+
+    data: dict[str, Any]
+    source: str = "<template>"
+    base_dir: Path | None = None
+    lines: dict[YamlPath, int] = field(default_factory=dict, repr=False)
+
+    def line_of(self, path: YamlPath) -> int | None:
+        """The 1-based line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.data.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def name(self) -> str:
+        metadata = self.data.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        return name if isinstance(name, str) else "template"
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        steps = self.spec.get("steps")
+        if not isinstance(steps, list):
+            return []
+        return [s if isinstance(s, dict) else {} for s in steps]
+
+    @property
+    def parameter_pages(self) -> list[dict[str, Any]]:
+        return parameter_pages(self.spec.get("parameters"))
+
+    def is_template(self) -> bool:
+        return self.data.get("apiVersion") == API_VERSION and self.data.get("kind") == "Template"
+
+
+def parse_template(
+    text: str, source: str = "<template>", base_dir: Path | None = None
+) -> TemplateDocument:
+    """Parse template YAML text; raises ``TemplateLoadError`` if it is not one mapping."""
+    if len(text.encode("utf-8", "replace")) > MAX_TEMPLATE_BYTES:
+        raise TemplateLoadError(f"the template is larger than {MAX_TEMPLATE_BYTES} bytes")
+    try:
+        documents = [d for d in YAML(typ="rt", pure=True).load_all(text) if d is not None]
+    except YAMLError as exc:
+        line = None
+        if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+            line = exc.problem_mark.line + 1
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise TemplateLoadError(f"not valid YAML: {problem}", line=line) from None
+    except RecursionError:
+        raise TemplateLoadError("not valid YAML: the document nests too deeply") from None
+    if not documents:
+        raise TemplateLoadError("the file is empty; expected a Template document")
+    templates = [d for d in documents if isinstance(d, Mapping) and d.get("kind") == "Template"]
+    if len(documents) > 1 and len(templates) != 1:
+        raise TemplateLoadError(
+            f"the file holds {len(documents)} YAML documents; expected one Template"
+        )
+    root = templates[0] if templates else documents[0]
+    if not isinstance(root, Mapping):
+        raise TemplateLoadError(
+            f"the file holds a {_yaml_type(root)}, not a mapping; expected a Template document",
+            line=1,
+        )
+    lines: dict[YamlPath, int] = {}
+    _collect_lines(root, (), lines)
+    data = _plain(root)
+    return TemplateDocument(data=data, source=source, base_dir=base_dir, lines=lines)
+
+
+def load_template(path: str | Path) -> TemplateDocument:
+    """Read and parse a template file; its folder is where skeleton paths resolve."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateLoadError(f"cannot read {file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TemplateLoadError(f"{file} is not UTF-8 text") from None
+    return parse_template(text, source=str(file), base_dir=file.resolve().parent)
+
+
+@lru_cache(maxsize=1)
+def template_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_path(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _template_validator() -> Draft7Validator:
+    return Draft7Validator(template_schema())
+
+
+def schema_problems(data: Any) -> list[tuple[YamlPath, str]]:
+    """Every place the data breaks the Template v1beta3 schema, most specific first."""
+    found: list[tuple[YamlPath, str]] = []
+    for error in _template_validator().iter_errors(data):
+        for leaf in _leaves(error):
+            found.append((tuple(leaf.absolute_path), leaf.message))
+    unique = sorted(set(found), key=lambda item: (len(item[0]), format_path(item[0]), item[1]))
+    return unique
+
+
+def parameter_pages(parameters: Any) -> list[dict[str, Any]]:
+    """``spec.parameters`` as a list of page schemas (one object is one page)."""
+    if isinstance(parameters, dict):
+        return [parameters]
+    if isinstance(parameters, list):
+        return [page for page in parameters if isinstance(page, dict)]
+    return []
+
+
+def merged_parameter_schema(pages: list[dict[str, Any]]) -> dict[str, Any]:
+    """One draft-07 schema for all pages: each page must hold for the whole value set."""
+    cleaned = [_without_ui(page) for page in pages]
+    return {"type": "object", "allOf": cleaned}
+
+
+def parameter_names(pages: list[dict[str, Any]]) -> set[str]:
+    """Every property any page can declare, conditional branches (dependencies, if) included."""
+    names: set[str] = set()
+    for page in pages:
+        names.update(_schema_property_names(page))
+    return names
+
+
+def parameter_defaults(pages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Top-level ``default`` values, which Backstage's form fills in before submitting."""
+    defaults: dict[str, Any] = {}
+    for page in pages:
+        properties = page.get("properties")
+        if isinstance(properties, dict):
+            for name, prop in properties.items():
+                if isinstance(prop, dict) and "default" in prop and name not in defaults:
+                    defaults[name] = prop["default"]
+    return defaults
+
+
+# -- internals ---------------------------------------------------------------------------
+
+
+def _schema_property_names(schema: Any) -> Iterator[str]:
+    if not isinstance(schema, dict):
+        return
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        yield from (str(key) for key in properties)
+    for key in ("allOf", "anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list):
+            for branch in branches:
+                yield from _schema_property_names(branch)
+    for key in ("if", "then", "else"):
+        yield from _schema_property_names(schema.get(key))
+    dependencies = schema.get("dependencies")
+    if isinstance(dependencies, dict):
+        for dependency in dependencies.values():
+            yield from _schema_property_names(dependency)
+
+
+def _without_ui(schema: Any) -> Any:
+    """Drop ``ui:*`` keys (form hints, not JSON Schema) everywhere in a page."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_ui(value)
+            for key, value in schema.items()
+            if not (isinstance(key, str) and key.startswith("ui:"))
+        }
+    if isinstance(schema, list):
+        return [_without_ui(item) for item in schema]
+    return schema
+
+
+def _leaves(error: Any) -> list[Any]:
+    if error.context and error.validator in ("oneOf", "anyOf", "allOf"):
+        best = min(error.context, key=lambda e: -len(e.absolute_path))
+        deepest = [e for e in error.context if len(e.absolute_path) == len(best.absolute_path)]
+        out: list[Any] = []
+        for sub in deepest:
+            out.extend(_leaves(sub))
+        return out
+    return [error]
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+def _collect_lines(node: Any, path: YamlPath, lines: dict[YamlPath, int]) -> None:
+    if isinstance(node, CommentedMap):
+        if not path:
+            lines[()] = (node.lc.line or 0) + 1
+        for key, value in node.items():
+            child = (*path, str(key))
+            with contextlib.suppress(KeyError, TypeError):
+                lines[child] = node.lc.key(key)[0] + 1
+            _collect_lines(value, child, lines)
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            child = (*path, index)
+            with contextlib.suppress(KeyError, TypeError, IndexError):
+                lines[child] = node.lc.item(index)[0] + 1
+            _collect_lines(value, child, lines)
+
+
+def _plain(node: Any) -> Any:
+    """Round-trip YAML nodes -> plain JSON data (timestamps stay text, as in YAML 1.2 core)."""
+    if isinstance(node, Mapping):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_plain(item) for item in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, _dt.date | _dt.datetime):
+        return node.isoformat()
+    return str(node)
