@@ -86,3 +86,36 @@ def test_concurrency_cap_holds_across_threads(
         t.join(5)
     assert peak == 3
     assert client.stats.count("GET", "/abilities") == 12
+
+
+def test_a_held_slot_counts_from_its_answer_not_its_send(clock: Any) -> None:
+    # PagerDuty counts a request when it arrives, somewhere before our answer; counting the
+    # window from the answer keeps a slow request and a fast one out of one server window.
+    window = SlidingWindow(2, 10.0, clock=clock, sleep=clock.sleep)
+    start = clock()
+    with window.hold():
+        clock.advance(3)  # the request takes 3 s
+    assert window.acquire() == 0
+    assert window.acquire() == 10.0  # until 10 s after the answer, not after the send
+    assert clock() - start == 13.0
+
+
+def test_slots_in_flight_block_until_answered_and_a_window_more() -> None:
+    window = SlidingWindow(1, 0.2)
+    released_at: list[float] = []
+    acquired_at: list[float] = []
+    holding = threading.Event()
+
+    def hold_briefly() -> None:
+        with window.hold():
+            holding.set()
+            time.sleep(0.1)
+            released_at.append(time.monotonic())
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    holding.wait(2)
+    window.acquire()
+    acquired_at.append(time.monotonic())
+    holder.join(2)
+    assert acquired_at[0] - released_at[0] >= 0.19

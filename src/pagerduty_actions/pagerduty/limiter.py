@@ -18,7 +18,15 @@ from .accounts import Account
 
 
 class SlidingWindow:
-    """At most ``limit`` acquisitions in any ``window`` seconds; ``acquire`` waits for room."""
+    """At most ``limit`` requests in any ``window`` seconds, as the server counts them.
+
+    A slot held with :meth:`hold` stays taken while the request is in flight and for one window
+    after its response arrived. PagerDuty counts a request when it arrives, which is somewhere
+    between our send and our receipt of the answer; stamping at the answer means no ``limit + 1``
+    requests can ever arrive within one window, whatever the network latency (a stamp taken at
+    send lets a slow first request and a fast later one land in the same server window).
+    :meth:`acquire` takes a slot and releases it at once, for callers that only need pacing.
+    """
 
     def __init__(
         self,
@@ -34,23 +42,50 @@ class SlidingWindow:
         self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._stamps: deque[float] = deque()
+        self._released = threading.Condition(threading.Lock())
+        self._stamps: deque[float] = deque()  # release times, oldest first
+        self._in_flight = 0
 
     def acquire(self) -> float:
-        """Take one slot; return how long we waited for it (seconds)."""
+        """Take one slot and release it now; return how long we waited for it (seconds)."""
+        waited = self._take()
+        self._release()
+        return waited
+
+    @contextmanager
+    def hold(self) -> Iterator[float]:
+        """Hold one slot for the block (yields the seconds waited); it counts until one
+        window after the block ends."""
+        waited = self._take()
+        try:
+            yield waited
+        finally:
+            self._release()
+
+    def _take(self) -> float:
         waited = 0.0
         while True:
-            with self._lock:
+            with self._released:
                 now = self._clock()
                 while self._stamps and self._stamps[0] <= now - self.window:
                     self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
+                if len(self._stamps) + self._in_flight < self.limit:
+                    self._in_flight += 1
                     return waited
+                if not self._stamps:
+                    # Every slot is in flight: wait for an answer, then for its window.
+                    self._released.wait(timeout=self.window)
+                    waited += max(0.0, self._clock() - now)
+                    continue
                 wait = self._stamps[0] + self.window - now
             self._sleep(wait)
             waited += wait
+
+    def _release(self) -> None:
+        with self._released:
+            self._in_flight -= 1
+            self._stamps.append(self._clock())
+            self._released.notify()
 
 
 class AccountLimiter:
@@ -75,9 +110,9 @@ class AccountLimiter:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one request slot (concurrency first, then budget) for the body of the block."""
-        with self._in_flight:
-            waited = self.budget.acquire()
+        """Hold one request slot (concurrency first, then budget) for the body of the block;
+        the budget slot counts until one window after the block ends."""
+        with self._in_flight, self.budget.hold() as waited:
             if waited:
                 with self._stats_lock:
                     self.waited_seconds += waited
@@ -85,16 +120,25 @@ class AccountLimiter:
 
 
 class LimiterRegistry:
-    """One :class:`AccountLimiter` per account id, created on first use."""
+    """One :class:`AccountLimiter` per account id, created on first use.
+
+    The budget per window follows each account's ``requests_per_minute`` scaled to
+    ``window_seconds``, unless ``requests_per_window`` fixes it for every account (tests that
+    shorten a sandbox's window use that to match it exactly).
+    """
 
     def __init__(
         self,
         *,
         window_seconds: float = 60.0,
+        requests_per_window: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if requests_per_window is not None and requests_per_window < 1:
+            raise ValueError("requests_per_window must be at least 1")
         self._window = window_seconds
+        self._per_window = requests_per_window
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -105,7 +149,9 @@ class LimiterRegistry:
         with self._lock:
             limiter = self._limiters.get(account.id)
             if limiter is None:
-                per_window = max(1, round(account.requests_per_minute * self._window / 60.0))
+                per_window = self._per_window or max(
+                    1, round(account.requests_per_minute * self._window / 60.0)
+                )
                 limiter = AccountLimiter(
                     per_window,
                     account.max_concurrency,
