@@ -1,0 +1,105 @@
+/**
+ * Types of @pagerduty-actions/scaffolder-backend-module-pagerduty-actions (hand-written: the
+ * package is plain CommonJS JavaScript, with no build step).
+ */
+import type { BackendFeature } from '@backstage/backend-plugin-api';
+
+/** One action as our server lists it (`GET /v2/actions`, `pagerduty-actions actions export`). */
+export interface PagerDutyActionDescription {
+  id: string;
+  description?: string;
+  examples?: Array<{ description: string; example: string }>;
+  schema?: { input?: Record<string, unknown>; output?: Record<string, unknown> };
+  supportsDryRun?: boolean;
+}
+
+/** The manifest bundled with the package (`actions.json`). */
+export interface PagerDutyActionsManifest {
+  version?: string;
+  actions: PagerDutyActionDescription[];
+}
+
+/** The scaffolder module: `backend.add(import('@pagerduty-actions/scaffolder-backend-module-pagerduty-actions'))`. */
+declare const scaffolderModulePagerDutyActions: BackendFeature;
+export default scaffolderModulePagerDutyActions;
+export { scaffolderModulePagerDutyActions };
+
+export interface PagerDutyActionsClientOptions {
+  baseUrl: string;
+  token?: string;
+  /** Per call; default 120000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface RunActionOptions {
+  dryRun?: boolean;
+  idempotencyKey?: string;
+  /** A user entity ref, recorded in our audit trail. */
+  initiator?: string;
+  signal?: AbortSignal;
+}
+
+export interface RunActionResult {
+  output?: Record<string, unknown>;
+  log?: Array<{ level?: string; message?: string }>;
+  dryRun?: boolean;
+}
+
+/** HTTP client of our server's action API. */
+export declare class PagerDutyActionsClient {
+  constructor(options: PagerDutyActionsClientOptions);
+  readonly baseUrl: string;
+  listActions(options?: { timeoutMs?: number }): Promise<PagerDutyActionDescription[]>;
+  runAction(actionId: string, input: unknown, options?: RunActionOptions): Promise<RunActionResult>;
+}
+
+/** The fields of a native action (all but the handler) for one of ours. */
+export declare function toActionSpec(action: PagerDutyActionDescription): {
+  id: string;
+  description: string;
+  examples: Array<{ description: string; example: string }>;
+  schema: { input: Record<string, unknown>; output: Record<string, unknown> };
+  supportsDryRun: boolean;
+};
+
+/**
+ * Native actions for a list of ours; pass `createTemplateAction` from
+ * `@backstage/plugin-scaffolder-node` (the return type is that function's).
+ */
+export declare function createPagerDutyActions<T>(options: {
+  actions: PagerDutyActionDescription[];
+  client: PagerDutyActionsClient;
+  createTemplateAction: (spec: any) => T;
+}): T[];
+
+/** The Idempotency-Key a step sends: task id + step id (or action id + input hash). */
+export declare function idempotencyKey(source: {
+  taskId: string;
+  stepId?: string;
+  actionId?: string;
+  input?: unknown;
+  iteration?: string | number;
+}): string;
+
+export declare function loadBundledManifest(file?: string): PagerDutyActionsManifest;
+
+/** The actions to register: the server's list when reachable, else the bundled manifest. */
+export declare function resolveActions(options: {
+  client: PagerDutyActionsClient;
+  logger?: { info(message: string): void; warn(message: string): void };
+  refresh?: boolean;
+  timeoutMs?: number;
+  bundled?: PagerDutyActionsManifest;
+}): Promise<{ actions: PagerDutyActionDescription[]; source: 'server' | 'bundled' }>;
+
+/** An error body of our server: `name` and `message` are the server's own. */
+export declare class PagerDutyActionsError extends Error {
+  readonly statusCode: number;
+  readonly details?: unknown[];
+  readonly upstream?: unknown;
+  readonly retryable: boolean;
+}
+
+/** Our server could not be reached, timed out, or something else answered. */
+export declare class PagerDutyActionsUnavailableError extends Error {}

@@ -1,0 +1,119 @@
+'use strict';
+
+/**
+ * The HTTP client of our server's action API, on Node's global `fetch` (Node 20+), so the
+ * module has no runtime dependency of its own. Every call has a time limit; the bearer token
+ * is sent but never appears in an error or a log line.
+ */
+
+const { errorFromResponse, errorFromTransport } = require('./errors');
+
+/** Join a base URL and a path without doubling or losing the slash. */
+function joinUrl(baseUrl, path) {
+  return `${String(baseUrl).replace(/\/+$/, '')}${path}`;
+}
+
+class PagerDutyActionsClient {
+  /**
+   * @param {{baseUrl: string, token?: string, timeoutMs?: number, fetch?: typeof fetch}} options
+   */
+  constructor(options) {
+    if (!options || !options.baseUrl) {
+      throw new Error('pagerdutyActions.baseUrl is required');
+    }
+    this.baseUrl = String(options.baseUrl).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    // Not enumerable: keeps the token out of util.inspect, JSON.stringify and error reports.
+    Object.defineProperty(this, 'token', { value: options.token, enumerable: false });
+  }
+
+  /** Headers every call sends. */
+  headers(extra) {
+    const headers = { accept: 'application/json', ...extra };
+    if (this.token) {
+      headers.authorization = `Bearer ${this.token}`;
+    }
+    return headers;
+  }
+
+  /**
+   * One HTTP exchange; resolves to the parsed JSON body of a 2xx answer.
+   *
+   * @param {string} method
+   * @param {string} path
+   * @param {{body?: unknown, headers?: Record<string,string>, timeoutMs?: number,
+   *   signal?: AbortSignal}} [options]
+   */
+  async request(method, path, options = {}) {
+    const url = joinUrl(this.baseUrl, path);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    let response;
+    let text;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers: this.headers(
+          options.body === undefined
+            ? options.headers
+            : { 'content-type': 'application/json', ...options.headers },
+        ),
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (options.signal && options.signal.aborted) {
+        throw new Error(`the step was cancelled while calling ${url}`);
+      }
+      throw errorFromTransport(err, { url, timeoutMs });
+    }
+    if (!response.ok) {
+      throw errorFromResponse({ status: response.status, url, text });
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw errorFromResponse({ status: response.status, url, text });
+    }
+  }
+
+  /** `GET /v2/actions`: every action in Backstage's list shape. */
+  async listActions(options = {}) {
+    const body = await this.request('GET', '/v2/actions', options);
+    if (!Array.isArray(body)) {
+      throw new Error(`${joinUrl(this.baseUrl, '/v2/actions')} did not answer a list of actions`);
+    }
+    return body;
+  }
+
+  /**
+   * `POST /v2/actions/{id}`: run one action.
+   *
+   * @param {string} actionId
+   * @param {unknown} input the rendered step input
+   * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string,
+   *   signal?: AbortSignal}} [options]
+   * @returns {Promise<{output?: Record<string, unknown>, log?: Array<{level?: string,
+   *   message?: string}>, dryRun?: boolean}>}
+   */
+  async runAction(actionId, input, options = {}) {
+    const query = options.dryRun ? '?dryRun=true' : '';
+    const headers = {};
+    if (options.idempotencyKey) {
+      headers['idempotency-key'] = options.idempotencyKey;
+    }
+    if (options.initiator) {
+      headers['x-backstage-initiator'] = options.initiator;
+    }
+    return this.request('POST', `/v2/actions/${encodeURIComponent(actionId).replace(/%3A/gi, ':')}${query}`, {
+      body: input ?? {},
+      headers,
+      signal: options.signal,
+    });
+  }
+}
+
+module.exports = { PagerDutyActionsClient, joinUrl };
