@@ -27,7 +27,7 @@ from .registry import Registry, RegistryError
 from .templating.known_actions import DEFAULT_PROXY_NAME
 from .templating.lint import lint_file
 from .templating.run_report import RunReport, StepResult
-from .templating.runner import TemplateRunner, action_schemas
+from .templating.runner import TemplateRunner, action_schemas, preflight
 from .templating.template import TemplateLoadError, load_template
 
 _PROXY_OPTION = click.option(
@@ -104,8 +104,13 @@ def run_command(
         raise click.ClickException(f"{file}: {exc.message}") from None
     values = _read_mapping(values_path, "--values")
     secrets = _read_mapping(secrets_path, "--secrets") if secrets_path else {}
-    workspace, temporary = _workspace(output_dir)
     registry = load_registry()
+    try:
+        preflight(document, values, action_schemas(registry), proxy_name=proxy_name)
+    except ActionError as exc:
+        click.echo(json.dumps(exc.body(), indent=2))
+        sys.exit(1)
+    workspace, temporary = _workspace(output_dir)
     try:
         config = load_config(config_path)
         services = build_services(config)

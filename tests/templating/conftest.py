@@ -1,11 +1,20 @@
-"""Fixtures for the templating tests: one renderer and a Backstage-like task context."""
+"""Fixtures for the templating tests: a renderer, a Backstage-like task context, and for the
+template runner the real registry, sandbox-backed services and templates written to disk."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pagerduty_actions.bootstrap import build_services
+from pagerduty_actions.config import validate_config
+from pagerduty_actions.paths import data_dir
+from pagerduty_actions.registry import Registry, RegistryError, load_manifest
+from pagerduty_actions.services import Services
 from pagerduty_actions.templating import TemplateRenderer
 
 
@@ -39,3 +48,56 @@ def context() -> dict[str, Any]:
         "secrets": {"token": "s3cr3t-token-value"},
         "each": {"key": "0", "value": "api"},
     }
+
+
+# -- template runner fixtures ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The real registry; while another action is half-landed, the manifests that load."""
+    try:
+        return Registry.load()
+    except RegistryError:
+        specs = []
+        for manifest in sorted(data_dir("actions").glob("*.yaml")):
+            try:
+                specs.append(load_manifest(manifest, data_dir("schemas")))
+            except RegistryError:
+                continue
+        return Registry(specs)
+
+
+@pytest.fixture(scope="session")
+def action_inputs(registry: Registry) -> dict[str, Any]:
+    return {spec.id: spec.input_schema for spec in registry.specs()}
+
+
+@pytest.fixture
+def sandbox_services(tmp_path: Path) -> Iterator[Services]:
+    """Services as the CLI builds them without PagerDuty credentials: the built-in sandbox."""
+    config = validate_config({"dataDir": str(tmp_path / "data")}, "templating test config")
+    services = build_services(config)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def template_dir(tmp_path: Path) -> Callable[..., Path]:
+    """``template_dir(yaml_text, files={path: text})`` -> the template.yaml path on disk."""
+
+    def make(text: str, files: dict[str, str | bytes] | None = None) -> Path:
+        root = tmp_path / "template"
+        root.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        path = root / "template.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return make

@@ -85,6 +85,30 @@ def prepare_values(document: TemplateDocument, values: Mapping[str, Any]) -> dic
     return prepared
 
 
+def preflight(
+    document: TemplateDocument,
+    values: Mapping[str, Any],
+    actions: Mapping[str, dict[str, Any]],
+    *,
+    proxy_name: str = DEFAULT_PROXY_NAME,
+    renderer: TemplateRenderer | None = None,
+) -> dict[str, Any]:
+    """What must hold before step 1: no lint errors, values that fit the parameters.
+
+    Returns the values with defaults filled in; raises ``InputError`` listing the problems.
+    """
+    report = lint_document(document, actions, proxy_name=proxy_name, renderer=renderer)
+    if report.errors:
+        details = [f.as_dict() for f in report.sorted() if f.severity == "error"]
+        first = details[0]
+        raise InputError(
+            f"the template has {len(details)} lint error(s), first at {first['path']}: "
+            f"{first['message']}",
+            details=details,
+        )
+    return prepare_values(document, values)
+
+
 class TemplateRunner:
     """Runs templates against one registry and one set of services (the sandbox, or real)."""
 
@@ -104,20 +128,6 @@ class TemplateRunner:
         self._caller = caller or Caller("template-runner")
         self._actions = action_schemas(registry)
 
-    def lint(self, document: TemplateDocument) -> None:
-        """Refuse a template with lint errors, listing them, before anything runs."""
-        report = lint_document(
-            document, self._actions, proxy_name=self._proxy, renderer=self._renderer
-        )
-        if report.errors:
-            details = [f.as_dict() for f in report.sorted() if f.severity == "error"]
-            first = details[0]
-            raise InputError(
-                f"the template has {len(details)} lint error(s), first at {first['path']}: "
-                f"{first['message']}",
-                details=details,
-            )
-
     def run(
         self,
         document: TemplateDocument,
@@ -131,8 +141,9 @@ class TemplateRunner:
         on_progress: Progress | None = None,
     ) -> RunReport:
         """Lint, check values, run every step in order; raises ``InputError`` before step 1."""
-        self.lint(document)
-        parameters = prepare_values(document, values)
+        parameters = preflight(
+            document, values, self._actions, proxy_name=self._proxy, renderer=self._renderer
+        )
         workspace.mkdir(parents=True, exist_ok=True)
         run = _Run(
             self,

@@ -1,0 +1,348 @@
+"""``template lint``: each kind of mistake, in a small broken template, with its path and line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pagerduty_actions.templating.findings import Finding, LintReport
+from pagerduty_actions.templating.lint import lint_file, lint_text
+
+GOOD = """\
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: small
+spec:
+  type: service
+  parameters:
+    - title: Basics
+      required: [name]
+      properties:
+        name: {type: string}
+        policy: {type: string, default: Default}
+  steps:
+    - id: pagerduty
+      action: pagerduty:service:create
+      input:
+        name: ${{ parameters.name }}
+        escalationPolicyName: ${{ parameters.policy }}
+    - id: log
+      action: debug:log
+      input:
+        message: created ${{ steps.pagerduty.output.serviceId }}
+  output:
+    text:
+      - title: Service
+        content: ${{ steps.pagerduty.output.serviceId }}
+"""
+
+
+def lint(text: str, actions: dict[str, Any], base_dir: Path | None = None) -> LintReport:
+    return lint_text(textwrap.dedent(text), actions, source="t.yaml", base_dir=base_dir)
+
+
+def only(report: LintReport, code: str) -> Finding:
+    found = [f for f in report.findings if f.code == code]
+    assert len(found) == 1, report.as_dict()
+    return found[0]
+
+
+def test_a_good_template_is_clean(action_inputs: dict[str, Any]) -> None:
+    report = lint(GOOD, action_inputs)
+    assert report.findings == []
+    assert report.exit_code == 0
+
+
+def test_yaml_that_does_not_parse_names_the_line(action_inputs: dict[str, Any]) -> None:
+    report = lint("apiVersion: x\nkind: Template\nmetadata: {name: [a\n", action_inputs)
+    finding = only(report, "yaml-invalid")
+    assert finding.line == 4 or finding.line == 3
+    assert report.exit_code == 1
+
+
+def test_a_yaml_file_that_is_not_a_template(action_inputs: dict[str, Any]) -> None:
+    text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x}\nspec: {}\n"
+    finding = only(lint(text, action_inputs), "not-a-template")
+    assert "kind 'Component'" in finding.message
+    assert (finding.path, finding.line) == ("kind", 2)
+
+
+def test_a_list_is_not_a_template(action_inputs: dict[str, Any]) -> None:
+    finding = only(lint("- a\n- b\n", action_inputs), "not-a-template")
+    assert "list" in finding.message
+
+
+def test_old_api_version_is_reported(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("scaffolder.backstage.io/v1beta3", "backstage.io/v1beta2")
+    finding = only(lint(text, action_inputs), "not-a-template")
+    assert "v1beta3" in finding.message and finding.line == 1
+
+
+def test_schema_missing_type_and_step_action(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("  type: service\n", "").replace("      action: debug:log\n", "")
+    report = lint(text, action_inputs)
+    messages = {(f.path, f.message) for f in report.findings if f.code == "schema"}
+    assert ("spec", "breaks the Template v1beta3 schema: 'type' is a required property") in messages
+    assert any(path == "spec.steps[1]" and "'action'" in m for path, m in messages)
+
+
+def test_unknown_top_level_key_breaks_the_envelope(action_inputs: dict[str, Any]) -> None:
+    finding = only(lint(GOOD + "extra: 1\n", action_inputs), "schema")
+    assert "'extra' was unexpected" in finding.message
+
+
+def test_invalid_entity_name(action_inputs: dict[str, Any]) -> None:
+    finding = only(
+        lint(GOOD.replace("name: small", "name: -bad name-"), action_inputs), "invalid-name"
+    )
+    assert (finding.path, finding.line) == ("metadata.name", 4)
+
+
+def test_parameter_page_that_is_not_a_json_schema(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("name: {type: string}", "name: {type: text}")
+    finding = only(lint(text, action_inputs), "parameter-schema")
+    assert finding.path.startswith("spec.parameters[0]")
+    assert finding.severity == "error"
+
+
+def test_expression_that_does_not_parse(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("${{ parameters.name }}", "${{ parameters.name + }}")
+    finding = only(lint(text, action_inputs), "expression-syntax")
+    assert (finding.path, finding.line) == ("spec.steps[0].input.name", 17)
+
+
+def test_unknown_filter_suggests_the_near_one(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("${{ parameters.name }}", "${{ parameters.name | lowr }}")
+    finding = only(lint(text, action_inputs), "unknown-filter")
+    assert "'lowr'" in finding.message and "did you mean 'lower'" in finding.message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["''.__class__.__mro__", "cycler.__init__.__globals__", "parameters.__class__"],
+)
+def test_injection_attempts_are_refused_by_lint(
+    expression: str, action_inputs: dict[str, Any]
+) -> None:
+    text = GOOD.replace("${{ parameters.name }}", "${{ " + expression + " }}")
+    report = lint(text, action_inputs)
+    assert "unsafe-expression" in report.codes()
+    assert report.exit_code == 1
+
+
+def test_reference_to_a_step_that_does_not_exist(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "steps.pagerduty.output.serviceId }}\n  output",
+        "steps.pagerdty.output.serviceId }}\n  output",
+    )
+    finding = only(lint(text, action_inputs), "unknown-step")
+    assert "steps.pagerdty" in finding.message and "did you mean 'pagerduty'" in finding.message
+    assert finding.path == "spec.steps[1].input.message"
+
+
+def test_reference_to_a_later_step(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "escalationPolicyName: ${{ parameters.policy }}",
+        "escalationPolicyName: ${{ steps.log.output.x }}",
+    )
+    finding = only(lint(text, action_inputs), "step-order")
+    assert "runs after this step" in finding.message
+
+
+def test_dashed_step_ids_are_understood(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("id: pagerduty", "id: create-service").replace(
+        "steps.pagerduty.output", "steps['create-service'].output"
+    )
+    assert lint(text, action_inputs).findings == []
+
+
+def test_unknown_parameter(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("${{ parameters.policy }}", "${{ parameters.polcy }}")
+    finding = only(lint(text, action_inputs), "unknown-parameter")
+    assert "did you mean 'policy'" in finding.message
+
+
+def test_parameters_of_conditional_branches_are_known(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "        policy: {type: string, default: Default}\n",
+        "        policy: {type: string, default: Default}\n"
+        "      dependencies:\n"
+        "        policy:\n"
+        "          oneOf:\n"
+        "            - properties: {team: {type: string}}\n",
+    ).replace("created ${{", "created ${{ parameters.team }} ${{")
+    assert lint(text, action_inputs).findings == []
+
+
+def test_each_outside_a_loop(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("created ${{", "created ${{ each.value }} ${{")
+    only(lint(text, action_inputs), "each-outside-loop")
+
+
+def test_duplicate_step_id(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("id: log", "id: pagerduty")
+    finding = only(lint(text, action_inputs), "duplicate-step-id")
+    assert (finding.path, finding.line) == ("spec.steps[1].id", 19)
+
+
+def test_missing_step_id_is_a_warning(action_inputs: dict[str, Any]) -> None:
+    report = lint(GOOD.replace("    - id: log\n      action", "    - action"), action_inputs)
+    assert only(report, "missing-step-id").severity == "warning"
+    assert report.exit_code == 0
+
+
+def test_unknown_pagerduty_action_is_an_error(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("action: pagerduty:service:create", "action: pagerduty:service:craete")
+    finding = only(lint(text, action_inputs), "unknown-action")
+    assert (
+        finding.severity == "error" and "did you mean 'pagerduty:service:create'" in finding.message
+    )
+
+
+def test_other_unknown_actions_warn_and_backstage_ones_are_noted(
+    action_inputs: dict[str, Any],
+) -> None:
+    text = GOOD.replace("action: debug:log", "action: acme:thing").replace(
+        "      input:\n        message", "      input:\n        msg"
+    )
+    report = lint(text, action_inputs)
+    assert only(report, "unknown-action").severity == "warning"
+    noted = lint(GOOD.replace("action: debug:log", "action: publish:github"), action_inputs)
+    assert only(noted, "backstage-only").severity == "info"
+
+
+def test_literal_input_breaking_our_action_schema(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "escalationPolicyName: ${{ parameters.policy }}",
+        "escalationPolicyName: ${{ parameters.policy }}\n"
+        "        urgency: sometimes\n"
+        "        nmae: x",
+    )
+    report = lint(text, action_inputs)
+    messages = sorted(f.message for f in report.findings if f.code == "action-input")
+    assert any("'sometimes' is not one of" in m for m in messages)
+    assert any("'nmae' was unexpected" in m for m in messages)
+
+
+def test_templated_values_are_not_guessed(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "escalationPolicyName: ${{ parameters.policy }}",
+        "escalationPolicyName: ${{ parameters.policy }}\n        urgency: ${{ parameters.name }}",
+    )
+    assert lint(text, action_inputs).findings == []
+
+
+PROXY_STEP = """\
+    - id: pagerduty
+      action: http:backstage:request
+      input:
+        method: {method}
+        path: {path}
+        headers: {headers}
+        body:
+          name: ${{{{ parameters.name }}}}
+          escalationPolicyName: Default
+          {extra}
+"""
+
+
+def proxy_template(
+    method: str = "POST",
+    path: str = "/proxy/pagerduty-actions/v2/actions/pagerduty:service:create",
+    headers: str = "{content-type: application/json}",
+    extra: str = "",
+) -> str:
+    head, rest = GOOD.split("  steps:\n", 1)
+    rest = rest.split("    - id: log\n", 1)[1]
+    step = PROXY_STEP.format(method=method, path=path, headers=headers, extra=extra)
+    rest = rest.replace(
+        "steps.pagerduty.output.serviceId", "steps.pagerduty.output.body.output.serviceId"
+    )
+    return head + "  steps:\n" + step + "    - id: log\n" + rest
+
+
+def test_a_good_proxy_step_is_clean(action_inputs: dict[str, Any]) -> None:
+    assert lint(proxy_template(), action_inputs).findings == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (
+            {"path": "/proxy/pagerduty-actions/v2/actions/pagerduty:service:craete"},
+            "names no action",
+        ),
+        ({"path": "/proxy/pagerduty-actions/v2/settings/x"}, "the only path that runs an action"),
+        ({"method": "GET"}, "use POST"),
+        ({"headers": "{accept: application/json}"}, "content-type: application/json"),
+    ],
+)
+def test_proxy_steps_that_cannot_reach_the_action(
+    kwargs: dict[str, str], needle: str, action_inputs: dict[str, Any]
+) -> None:
+    finding = only(lint(proxy_template(**kwargs), action_inputs), "proxy-route")
+    assert needle in finding.message
+    assert finding.path.startswith("spec.steps[0].input")
+
+
+def test_proxy_body_is_checked_against_the_action(action_inputs: dict[str, Any]) -> None:
+    finding = only(lint(proxy_template(extra="urgency: sometimes"), action_inputs), "action-input")
+    assert finding.path == "spec.steps[0].input.body.urgency"
+
+
+def test_other_proxy_paths_run_only_in_backstage(action_inputs: dict[str, Any]) -> None:
+    report = lint(proxy_template(path="/proxy/other/v2/actions/x"), action_inputs)
+    assert only(report, "backstage-only").severity == "info"
+
+
+LOG_STEP = (
+    "action: debug:log\n      input:\n"
+    "        message: created ${{ steps.pagerduty.output.serviceId }}"
+)
+SKELETON = GOOD.replace(
+    LOG_STEP,
+    "action: fetch:template\n      input:\n        url: {url}\n        values: {a: 1}",
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("../outside", "leads outside its folder"),
+        ("/etc", "is absolute"),
+        ("./missing", "does not exist"),
+    ],
+)
+def test_skeleton_paths_outside_or_missing(
+    url: str, needle: str, template_dir: Callable[..., Path], action_inputs: dict[str, Any]
+) -> None:
+    path = template_dir(SKELETON.replace("{url}", url), {"skeleton/a.txt": "x"})
+    finding = only(lint_file(path, action_inputs), "skeleton-path")
+    assert needle in finding.message and finding.severity == "error"
+
+
+def test_builtin_input_missing_url(action_inputs: dict[str, Any]) -> None:
+    text = SKELETON.replace("        url: {url}\n", "")
+    finding = only(lint(text, action_inputs), "action-input")
+    assert "'url' is a required property" in finding.message
+
+
+def test_json_report_shape(action_inputs: dict[str, Any]) -> None:
+    report = lint(
+        GOOD.replace("${{ parameters.policy }}", "${{ parameters.polcy }}"), action_inputs
+    )
+    data = json.loads(json.dumps(report.as_dict()))
+    assert data["ok"] is False and data["errors"] == 1
+    assert data["findings"][0] == {
+        "code": "unknown-parameter",
+        "severity": "error",
+        "message": data["findings"][0]["message"],
+        "path": "spec.steps[0].input.escalationPolicyName",
+        "line": 18,
+    }
