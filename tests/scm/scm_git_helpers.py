@@ -97,19 +97,26 @@ class Remote:
 
 
 def make_remote(
-    base: Path, files: Mapping[str, bytes], *, name: str = "repo", default_branch: str = "main"
+    base: Path,
+    files: Mapping[str, bytes],
+    *,
+    name: str = "repo",
+    default_branch: str = "main",
+    symlinks: Mapping[str, Path] | None = None,
 ) -> Remote:
     bare = base / f"{name}.git"
     scratch = base / f"{name}-scratch"
     scratch.mkdir(parents=True)
     git("init", "-q", "--bare", f"--initial-branch={default_branch}", str(bare), cwd=base)
     remote = Remote(bare, scratch, default_branch)
-    if files:
+    if files or symlinks:
         seed = scratch / "seed"
         git("init", "-q", f"--initial-branch={default_branch}", str(seed), cwd=scratch)
         for rel, data in files.items():
             (seed / rel).parent.mkdir(parents=True, exist_ok=True)
             (seed / rel).write_bytes(data)
+        for rel, target in (symlinks or {}).items():
+            os.symlink(target, seed / rel)
         git("add", "-A", cwd=seed)
         git("commit", "-q", "-m", "seed", cwd=seed)
         git("push", "-q", bare.as_uri(), f"HEAD:refs/heads/{default_branch}", cwd=seed)

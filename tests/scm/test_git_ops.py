@@ -264,7 +264,7 @@ class _GitHost(BaseHTTPRequestHandler):
 def git_host() -> Iterator[tuple[str, type[_GitHost]]]:
     handler = type("Handler", (_GitHost,), {"seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/acme/payments.git", handler
     server.shutdown()

@@ -25,7 +25,12 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 import httpx
 
-from .errors import InvalidDeliveryError, RepositoryFileNotFoundError, ScmError
+from .errors import (
+    HostNotAllowedError,
+    InvalidDeliveryError,
+    RepositoryFileNotFoundError,
+    ScmError,
+)
 from .git_ops import (
     DEFAULT_TIMEOUT_S,
     Author,
@@ -36,7 +41,7 @@ from .git_ops import (
 )
 from .paths import find_catalog_files, normalize_repo_path
 from .pull_requests import PullRequest, PullRequestProvider, provider_for
-from .repo_url import RepoLocation
+from .repo_url import RepoLocation, find_integration, parse_repo_url
 
 DeliveryMode = Literal["commit", "pull-request"]
 
@@ -169,6 +174,7 @@ def deliver_changes(
         raise InvalidDeliveryError("no files to change")
     if not commit_message or not commit_message.strip():
         raise InvalidDeliveryError("a commit message is required")
+    _check_allowed(location, integrations)
     field_name = "catalogPath" if len(files) == 1 else "files"
     edits = {normalize_repo_path(p, field=field_name): e for p, e in files.items()}
     head: str | None = None
@@ -256,8 +262,11 @@ class _Job:
 def _deliver_commit(job: _Job, dry_run: bool) -> DeliveryResult:
     ws = job.workspace
     base = ws.base_branch
-    if not job.apply() or dry_run or job.commit() is None:
-        return _result(job, changed=bool(job.changed) and dry_run, branch=base, dry_run=dry_run)
+    if not job.apply():
+        return _result(job, changed=False, branch=base, dry_run=dry_run)
+    if dry_run:
+        return _result(job, changed=True, branch=base, dry_run=True)
+    job.commit()
     if not ws.push_with_retry(base, job.reapply):
         return _result(job, changed=False, branch=base)
     return _result(job, changed=True, branch=base, sha=ws.head_sha(), pushed=True)
@@ -274,13 +283,12 @@ def _deliver_pull_request(
 ) -> DeliveryResult:
     ws = job.workspace
     base = ws.base_branch
+    if not job.apply():
+        return _result(job, changed=False, branch=head, dry_run=dry_run)
     existing = provider.find_open(head, base) if provider is not None else None
-    if not job.apply() or dry_run:
-        return _result(
-            job, changed=bool(job.changed) and dry_run, branch=head, pr=existing, dry_run=dry_run
-        )
-    if job.commit() is None:  # pragma: no cover - apply() saw a change, so git does too
-        return _result(job, changed=False, branch=head, pr=existing)
+    if dry_run:
+        return _result(job, changed=True, branch=head, pr=existing, dry_run=True)
+    job.commit()
     remote_head = ws.remote_branch_sha(head)
     pushed = True
     if remote_head is not None and ws.tree_of(ws.fetch_branch(head)) == ws.tree_of("HEAD"):
@@ -322,6 +330,19 @@ def _result(
         files=tuple(job.changed) if changed else (),
         dry_run=dry_run,
     )
+
+
+def _check_allowed(location: RepoLocation, integrations: Mapping[str, Any] | None) -> None:
+    """Refuse a location the allow-list does not cover, even one built by hand."""
+    if location.kind == "local":
+        if location.path is None:
+            raise HostNotAllowedError("a local repository location needs its path")
+        parse_repo_url(str(location.path), integrations)
+    elif find_integration(location, integrations) is None:
+        raise HostNotAllowedError(
+            f"host {location.host!r} is not configured under integrations.{location.kind}",
+            host=location.host,
+        )
 
 
 def _outcome(value: EditOutcome | tuple[str, bool, str] | EditResultLike) -> tuple[str, bool, str]:
