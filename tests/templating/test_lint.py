@@ -346,3 +346,21 @@ def test_json_report_shape(action_inputs: dict[str, Any]) -> None:
         "path": "spec.steps[0].input.escalationPolicyName",
         "line": 18,
     }
+
+
+def test_reference_to_a_conditional_step_without_the_same_if(
+    action_inputs: dict[str, Any],
+) -> None:
+    guarded = GOOD.replace(
+        "    - id: pagerduty\n", "    - id: pagerduty\n      if: ${{ parameters.policy }}\n"
+    )
+    report = lint(guarded, action_inputs)
+    paths = sorted(f.path for f in report.findings if f.code == "conditional-step")
+    assert paths == ["spec.output.text[0].content", "spec.steps[1].input.message"]
+    assert report.exit_code == 0
+    same_if = guarded.replace(
+        "    - id: log\n", "    - id: log\n      if: ${{ parameters.policy }}\n"
+    ).replace(
+        "      - title: Service\n", "      - title: Service\n        if: ${{ parameters.policy }}\n"
+    )
+    assert lint(same_if, action_inputs).findings == []

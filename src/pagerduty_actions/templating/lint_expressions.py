@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pagerduty_actions.templating.engine import TemplateRenderer
@@ -51,17 +52,24 @@ class ExpressionChecker:
     def check_all(self) -> None:
         for index, step in enumerate(self._doc.steps):
             base: YamlPath = ("spec", "steps", index)
-            in_loop = "each" in step
+            place = _Place(index, "each" in step, step.get("if"))
             for key in ("input", "if", "each"):
                 if key in step:
                     for path, text in _strings(step[key], (*base, key)):
-                        self._check(text, path, step_index=index, in_loop=in_loop)
+                        self._check(text, path, place)
         output = self._doc.spec.get("output")
-        if output is not None:
-            for path, text in _strings(output, ("spec", "output")):
-                self._check(text, path, step_index=None, in_loop=False)
+        if isinstance(output, dict):
+            for key, value in output.items():
+                items = value if key in ("links", "text") and isinstance(value, list) else [value]
+                for position, item in enumerate(items):
+                    guard = item.get("if") if isinstance(item, dict) else None
+                    where: YamlPath = ("spec", "output", key)
+                    if items is value:
+                        where = (*where, position)
+                    for path, text in _strings(item, where):
+                        self._check(text, path, _Place(None, False, guard))
 
-    def _check(self, text: str, path: YamlPath, *, step_index: int | None, in_loop: bool) -> None:
+    def _check(self, text: str, path: YamlPath, place: _Place) -> None:
         try:
             self._renderer.check(text)
         except UnknownFilterError as exc:
@@ -81,13 +89,11 @@ class ExpressionChecker:
             self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
             return
         for root, key in sorted(refs):
-            self._check_reference(root, key, path, step_index, in_loop)
+            self._check_reference(root, key, path, place)
 
-    def _check_reference(
-        self, root: str, key: str, path: YamlPath, step_index: int | None, in_loop: bool
-    ) -> None:
+    def _check_reference(self, root: str, key: str, path: YamlPath, place: _Place) -> None:
         if root == "steps" and key:
-            self._check_step_reference(key, path, step_index)
+            self._check_step_reference(key, path, place)
         elif root == "parameters" and key and key not in self._parameters:
             hint = _suggest(key, self._parameters)
             self._add(
@@ -96,7 +102,7 @@ class ExpressionChecker:
                 f"parameters.{key} is not declared in any parameter page{hint}",
                 path,
             )
-        elif root == "each" and not in_loop:
+        elif root == "each" and not place.in_loop:
             self._add(
                 "each-outside-loop",
                 ERROR,
@@ -113,7 +119,7 @@ class ExpressionChecker:
                 path,
             )
 
-    def _check_step_reference(self, key: str, path: YamlPath, step_index: int | None) -> None:
+    def _check_step_reference(self, key: str, path: YamlPath, place: _Place) -> None:
         if key not in self._step_ids:
             known = [i for i in self._step_ids if i]
             hint = _suggest(key, known)
@@ -124,9 +130,11 @@ class ExpressionChecker:
                 path,
             )
             return
-        if step_index is None:
-            return
         position = self._step_ids.index(key)
+        step_index = place.step_index
+        if step_index is None or position < step_index:
+            self._check_guard(key, position, path, place)
+            return
         if position == step_index:
             self._add("step-order", ERROR, f"step '{key}' refers to its own output", path)
         elif position > step_index:
@@ -136,6 +144,28 @@ class ExpressionChecker:
                 f"steps.{key} runs after this step, so its output is not there yet",
                 path,
             )
+
+    def _check_guard(self, key: str, position: int, path: YamlPath, place: _Place) -> None:
+        """A reference to a step that has ``if:`` is undefined whenever that step is skipped."""
+        guard = self._doc.steps[position].get("if")
+        if guard is None or guard is True or guard == place.guard:
+            return
+        self._add(
+            "conditional-step",
+            WARNING,
+            f"step '{key}' is skipped when its if: is false, and steps.{key} is then "
+            "undefined here; give this the same if:",
+            path,
+        )
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where an expression is: which step (None in output), inside each:, under which if:."""
+
+    step_index: int | None
+    in_loop: bool
+    guard: Any
 
 
 def _strings(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, str]]:
