@@ -57,6 +57,13 @@ DEVIATIONS: list[Deviation] = [
         "object. Patched to a Vendor object.",
     ),
     Deviation(
+        "included-integrations",
+        "Service.integrations with include[]=integrations",
+        "Typed as IntegrationReference only, while the field's own description says "
+        "include[]=integrations returns full Integration objects (type without "
+        "'_reference'), as PagerDuty does. Patched to IntegrationReference or Integration.",
+    ),
+    Deviation(
         "request-readonly",
         "all request bodies",
         "Reference.id and .type are marked readOnly, yet every write must send references "
@@ -129,6 +136,13 @@ def _patch_rest(doc: dict[str, Any]) -> dict[str, Any]:
     vendor = doc["paths"]["/vendors/{id}"]["get"]["responses"]["200"]["content"]
     vendor["application/json"]["schema"]["properties"]["vendor"] = {
         "$ref": "#/components/schemas/Vendor"
+    }
+    service = next(part for part in schemas["Service"]["allOf"] if "properties" in part)
+    service["properties"]["integrations"]["items"] = {
+        "anyOf": [
+            {"$ref": "#/components/schemas/IntegrationReference"},
+            {"$ref": "#/components/schemas/Integration"},
+        ]
     }
     return _drop_placeholder_patterns(doc)
 

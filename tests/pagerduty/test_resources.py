@@ -74,7 +74,8 @@ def test_service_create_body(router: respx.Router, client: PagerDutyClient) -> N
 
 
 def test_service_get_update_delete(router: respx.Router, client: PagerDutyClient) -> None:
-    get = router.get(f"{API}/services/PSVC1").respond(200, json={"service": {"id": "PSVC1"}})
+    current = {"id": "PSVC1", "escalation_policy": {"id": "PEP1", "type": "escalation_policy"}}
+    get = router.get(f"{API}/services/PSVC1").respond(200, json={"service": current})
     put = router.put(f"{API}/services/PSVC1").respond(200, json={"service": {"id": "PSVC1"}})
     delete = router.delete(f"{API}/services/PSVC1").mock(
         side_effect=[httpx.Response(204), httpx.Response(404)]
@@ -82,11 +83,21 @@ def test_service_get_update_delete(router: respx.Router, client: PagerDutyClient
     services.get(client, "PSVC1", include=["integrations"])
     assert get.calls.last.request.url.params.get_list("include[]") == ["integrations"]
     services.update(client, "PSVC1", {"description": "new"})
-    assert sent_json(put) == {"service": {"type": "service", "description": "new"}}
+    # rest-v2.json requires escalation_policy in an update: the current one is sent back.
+    assert sent_json(put) == {
+        "service": {
+            "type": "service",
+            "description": "new",
+            "escalation_policy": {"id": "PEP1", "type": "escalation_policy_reference"},
+        }
+    }
+    moved = {"id": "PEP2", "type": "escalation_policy_reference"}
+    services.update(client, "PSVC1", {"escalation_policy": moved})
+    assert sent_json(put) == {"service": {"type": "service", "escalation_policy": moved}}
     assert services.delete(client, "PSVC1") is True
     assert services.delete(client, "PSVC1") is False
     assert delete.call_count == 2
-    assert client.stats.count("GET", "/services/{id}") == 1
+    assert client.stats.count("GET", "/services/{id}") == 2
 
 
 def test_service_find_by_name_is_exact(router: respx.Router, client: PagerDutyClient) -> None:

@@ -73,11 +73,20 @@ def create(client: PagerDutyClient, service: Mapping[str, Any]) -> JsonBody:
 
 
 def update(client: PagerDutyClient, service_id: str, changes: Mapping[str, Any]) -> JsonBody:
-    """``PUT /services/{id}`` with only ``changes`` (PagerDuty keeps other fields)."""
+    """``PUT /services/{id}`` with ``changes``; PagerDuty keeps the fields not sent.
+
+    rest-v2.json requires ``escalation_policy`` in every update body, so when ``changes`` lacks
+    it the service's current policy is read and sent back unchanged (one more GET).
+    """
+    service_body: dict[str, Any] = {"type": "service", **changes}
+    if "escalation_policy" not in changes:
+        current = get(client, service_id).get("escalation_policy") or {}
+        service_body["escalation_policy"] = {
+            "id": current.get("id"),
+            "type": "escalation_policy_reference",
+        }
     body = client.put(
-        "/services/{id}",
-        path_params={"id": service_id},
-        json={"service": {"type": "service", **changes}},
+        "/services/{id}", path_params={"id": service_id}, json={"service": service_body}
     )
     service: JsonBody = body["service"]
     return service
