@@ -658,3 +658,54 @@ def test_transport_injection_reaches_the_provider(
     result = deliver_github(remote, integrations, scm_tmp, transport=httpx.MockTransport(handler))
     assert result.pull_request_number == 3
     assert seen == ["GET /repos/acme/payments/pulls", "POST /repos/acme/payments/pulls"]
+
+
+def test_race_on_our_own_branch_rebuilds_and_retakes_it(
+    remote: Remote,
+    integrations: dict[str, Any],
+    scm_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another run creates our branch between our look-up and our push: the lease catches it,
+    we rebuild on the base tip and push again with the new lease."""
+    from pagerduty_actions.scm import Workspace
+
+    original = Workspace.remote_branch_sha
+    raced: list[str] = []
+
+    def racing(self: Workspace, branch: str) -> str | None:
+        sha = original(self, branch)
+        if not raced:
+            raced.append(remote.push_commit({"x.txt": b"other run\n"}, branch=branch))
+        return sha
+
+    monkeypatch.setattr(Workspace, "remote_branch_sha", racing)
+    edits: list[str] = []
+
+    def edit(old: str) -> EditOutcome:
+        edits.append(old)
+        return annotate(old)
+
+    result = deliver_file_change(
+        local_location(remote, integrations), integrations=integrations,
+        path="catalog-info.yaml", edit=edit, mode="pull-request", title="Annotate payments",
+        commit_message="m", tmp_root=scm_tmp,
+    )  # fmt: skip
+    branch = "pagerduty/annotate-payments"
+    assert len(edits) == 2 and result.pushed
+    assert remote.tip(branch) == result.commit_sha != raced[0]
+    assert remote.count(branch) == 2 and remote.read("catalog-info.yaml", branch) == EXPECTED
+    assert remote.read("catalog-info.yaml") == CATALOG
+
+
+def test_pull_request_branch_must_differ_from_base(
+    remote: Remote, integrations: dict[str, Any], scm_tmp: Path
+) -> None:
+    remote.push_commit({"a.txt": b"a"}, branch="pagerduty/x")
+    with pytest.raises(InvalidDeliveryError, match="also the base branch"):
+        deliver_file_change(
+            local_location(remote, integrations), integrations=integrations,
+            path="catalog-info.yaml", edit=annotate, mode="pull-request", title="t",
+            branch="pagerduty/x", branch_name="x", commit_message="m", tmp_root=scm_tmp,
+        )  # fmt: skip
+    assert list(scm_tmp.iterdir()) == []

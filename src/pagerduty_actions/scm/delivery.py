@@ -194,6 +194,10 @@ def deliver_changes(
         tmp_root=tmp_root,
     ) as ws:
         job.ws = ws
+        if head == ws.base_branch:
+            raise InvalidDeliveryError(
+                f"the pull request branch {head!r} is also the base branch; choose another"
+            )
         if head is None:
             return _deliver_commit(job, dry_run)
         owned = None

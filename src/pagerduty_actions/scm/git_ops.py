@@ -258,7 +258,7 @@ class Workspace:
         ref = f"refs/remotes/origin/{branch}"
         self._git(
             "fetch", "--quiet", "--no-tags", "--depth", str(depth), "origin",
-            f"+refs/heads/{branch}:{ref}", op="fetch",
+            f"+refs/heads/{branch}:{ref}", op="fetch", branch=branch,
         )  # fmt: skip
         return self.rev_parse(ref)
 
@@ -397,13 +397,13 @@ class Workspace:
         status, out, err = result
         return int(status or 0), str(out), str(err)
 
-    def _git(self, *args: str, op: str, cwd: Path | None = None) -> str:
+    def _git(self, *args: str, op: str, cwd: Path | None = None, branch: str | None = None) -> str:
         status, out, err = self._run(args, cwd or self.root)
         if status != 0:
-            raise self._classify(err or out, op)
+            raise self._classify(err or out, op, branch=branch)
         return out
 
-    def _classify(self, text: str, op: str) -> ScmError:
+    def _classify(self, text: str, op: str, *, branch: str | None = None) -> ScmError:
         """Turn git's failure text into an actionable, secret-free error."""
         where = self.location.display
         host = self.location.host or None
@@ -418,7 +418,8 @@ class Workspace:
             text,
         ):
             return BranchNotFoundError(
-                f"branch {self._requested_branch or ''!r} does not exist in {where}", host=host
+                f"branch {branch or self._requested_branch or ''!r} does not exist in {where}",
+                host=host,
             )
         if re.search(
             r"Authentication failed|could not read (Username|Password)|terminal prompts disabled|"
