@@ -90,7 +90,7 @@ def fetch_template(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any
         name = _render(ctx, relative, context, f"the file name {relative!r}")
         if not name or name.endswith("/"):
             continue
-        destination = safe_child(target, name, what="rendered file name")
+        destination = _child(target, name, "rendered file name")
         if destination.exists() and not params.get("replace"):
             ctx.log(f"fetch:template: {name} exists; kept it (set replace: true to overwrite)")
             continue
@@ -111,7 +111,7 @@ def fetch_plain(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any]:
         _write(target / skeleton.name, skeleton.read_bytes(), executable=False)
         return {}
     for source in _skeleton_files(skeleton, ctx.template_dir or skeleton):
-        destination = safe_child(target, source.relative_to(skeleton).as_posix())
+        destination = _child(target, source.relative_to(skeleton).as_posix(), "file")
         _write(destination, source.read_bytes(), executable=bool(source.stat().st_mode & 0o111))
     return {}
 
@@ -195,8 +195,12 @@ def _target(ctx: BuiltinContext, params: Mapping[str, Any]) -> Path:
 
 
 def _workspace_path(ctx: BuiltinContext, relative: str) -> Path:
+    return _child(ctx.workspace, relative, "workspace path")
+
+
+def _child(root: Path, relative: str, what: str) -> Path:
     try:
-        return safe_child(ctx.workspace, relative, what="workspace path")
+        return safe_child(root, relative, what=what)
     except UnsafePathError as exc:
         raise BuiltinError(f"{exc}; every file a step writes stays in the workspace") from None
 
