@@ -567,3 +567,12 @@ def test_pagerduty_change_reasons_serialise_for_the_report() -> None:
         "team/api depends on payments in Backstage; PagerDuty lacks the dependency",
     )
     assert change.as_dict()["kind"] == "add"
+
+
+def test_a_missing_entity_named_twice_is_one_problem() -> None:
+    graph = catalog(component("a", "ghost", "component:default/Ghost", service="PA"))
+    result = plan(graph, pagerduty(), mapping_for(graph, pagerduty()), Strategy.BOTH)
+    assert result.problems == [
+        "component:default/a: depends on component:default/ghost, which is not in the catalog; "
+        "not synced"
+    ]

@@ -110,6 +110,7 @@ class _View:
         view = cls(graph, pagerduty, usable, {s: e for e, s in usable.items()}, problems=problems)
         view._collect_backstage_edges()
         view._collect_pagerduty_edges()
+        view.problems = list(dict.fromkeys(view.problems))  # one per entity and target
         return view
 
     def _collect_backstage_edges(self) -> None:
@@ -295,10 +296,12 @@ def _follow_pagerduty(view: _View) -> list[BackstageChange]:
 def _add_from_pagerduty(view: _View) -> list[BackstageChange]:
     """``both``: append what PagerDuty has and Backstage lacks; remove nothing."""
     wanted = _wanted_from_pagerduty(view)
+    have: dict[str, set[str]] = defaultdict(set)
+    for dependent, supporting in view.backstage_edges:
+        have[dependent].add(supporting)
     changes = []
     for ref in sorted(view.entity_to_service):
-        have = {d for e, d in view.backstage_edges if e == ref}
-        missing = sorted(wanted.get(ref, set()) - have)
+        missing = sorted(wanted.get(ref, set()) - have.get(ref, set()))
         entries = list(view.graph.entities[ref].depends_on)
         change = _backstage_change(view, ref, entries, missing, [])
         if change is not None:
