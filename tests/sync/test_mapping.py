@@ -240,3 +240,10 @@ def test_resolution_ignores_case_and_is_idempotent(kind: str, ns: str, name: str
     assert resolved == resolved.lower()
     assert resolve_entry(entity, resolved) == resolved
     assert resolve_entry(entity, f"{kind}{ns}/{name}".swapcase()) == resolved
+
+
+def test_a_graph_repr_never_shows_an_integration_key() -> None:
+    graph = graph_of(component("a", key=SECRET_KEY))
+    resolve_depends_on(graph)
+    assert SECRET_KEY not in repr(graph) and SECRET_KEY not in str(graph)
+    assert graph.entities["component:default/a"].annotation(KEY) == SECRET_KEY

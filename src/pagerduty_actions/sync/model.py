@@ -46,7 +46,8 @@ class CatalogEntity:
 
     ref: str
     depends_on: tuple[str, ...] = ()
-    annotations: tuple[tuple[str, str], ...] = ()
+    # Not in the repr: ``pagerduty.com/integration-key`` is a secret and graphs get logged.
+    annotations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     location: Location | None = None
 
     def annotation(self, key: str) -> str | None:
