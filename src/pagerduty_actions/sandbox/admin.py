@@ -5,7 +5,8 @@
 | ``GET /_sandbox/health`` | ``{"ok": true}`` |
 | ``GET /_sandbox/faults`` | current fault configuration |
 | ``PUT /_sandbox/faults`` | apply ``{rate_limit: {limit, window_seconds} or null, latency_ms,
-  consistency_delay_ms, error_rules: [{status, rate, method?, path?}], fail_next: [...]}`` |
+  consistency_delay_ms, dependency_write_race, error_rules: [{status, rate, method?, path?}],
+  fail_next: [...]}`` |
 | ``POST /_sandbox/faults/fail-next`` | ``{count, status (int or "drop"), method?, path?}`` |
 | ``POST /_sandbox/faults/reset`` | healthy again, default rate limit |
 | ``GET /_sandbox/requests?method=&path=`` | logged exchanges (no credentials) |

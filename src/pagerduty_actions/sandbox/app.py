@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from pagerduty_actions.sandbox.admin import admin
 from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyError, error_body
 from pagerduty_actions.sandbox.events import events
-from pagerduty_actions.sandbox.faults import DROP
+from pagerduty_actions.sandbox.faults import DEPENDENCY_WRITES, DROP
 from pagerduty_actions.sandbox.oauth import oauth
 from pagerduty_actions.sandbox.reqlog import LoggedRequest, scrub_body, scrub_headers
 from pagerduty_actions.sandbox.rest_directory import directory
@@ -90,8 +90,16 @@ def _before() -> Any:
             request.method, g.template, g.caller.rate_key if g.caller else None, time.time()
         )
     g.rate_headers = decision.headers
+    racing = False
+    is_write = (request.method, g.template) in DEPENDENCY_WRITES
+    if g.caller is not None and decision.status is None and is_write:
+        with st.lock:
+            racing = st.faults.begin_write(g.caller.account.name)
+        g.write_account = g.caller.account.name
     if decision.delay_seconds > 0:
         time.sleep(decision.delay_seconds)
+    if racing:
+        return _injected(500, g.kind, decision.headers)
     if decision.status == DROP:
         g.dropped = True
         _drop_connection()
@@ -112,6 +120,11 @@ def _before() -> Any:
 def _teardown(_exc: BaseException | None) -> None:
     if g.pop("locked", False):
         state().lock.release()
+    write_account = g.pop("write_account", None)
+    if write_account is not None:
+        st = state()
+        with st.lock:
+            st.faults.end_write(write_account)
 
 
 def _after(response: Response) -> Response:

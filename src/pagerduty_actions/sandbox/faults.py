@@ -19,6 +19,11 @@ DEFAULT_RATE_WINDOW_SECONDS = 60.0
 DROP = "drop"
 """Status value meaning "close the connection without answering"."""
 
+DEPENDENCY_WRITES = frozenset(
+    {("POST", "/service_dependencies/associate"), ("POST", "/service_dependencies/disassociate")}
+)
+"""The operations PagerDuty answers with 500 when two of one account overlap."""
+
 
 @dataclass
 class RateLimit:
@@ -106,6 +111,10 @@ class Faults:
         self.error_rules: list[ErrorRule] = []
         self.fail_next_rules: list[FailNext] = []
         self.consistency_delay_ms: float = 0.0
+        # PagerDuty answers overlapping dependency writes of one account with 500 (a race in
+        # its backend); off by default so only tests that study it see it.
+        self.dependency_write_race = False
+        self._dependency_writes: dict[str, int] = {}
 
     def configure(self, spec: dict[str, Any]) -> None:
         """Apply a JSON/YAML fault description (the admin route and seed files use this)."""
@@ -123,6 +132,8 @@ class Faults:
             self.latency_ms = float(spec["latency_ms"])
         if "consistency_delay_ms" in spec:
             self.consistency_delay_ms = float(spec["consistency_delay_ms"])
+        if "dependency_write_race" in spec:
+            self.dependency_write_race = bool(spec["dependency_write_race"])
         if "error_rules" in spec:
             self.error_rules = [
                 ErrorRule(_status(r["status"]), float(r["rate"]), r.get("method"), r.get("path"))
@@ -147,6 +158,7 @@ class Faults:
         self.error_rules = []
         self.fail_next_rules = []
         self.consistency_delay_ms = 0.0
+        self.dependency_write_race = False
 
     def describe(self) -> dict[str, Any]:
         """The current configuration as JSON."""
@@ -159,6 +171,7 @@ class Faults:
             else None,
             "latency_ms": self.latency_ms,
             "consistency_delay_ms": self.consistency_delay_ms,
+            "dependency_write_race": self.dependency_write_race,
             "error_rules": [vars(r) for r in self.error_rules],
             "fail_next": [vars(r) for r in self.fail_next_rules if r.remaining > 0],
         }
@@ -180,6 +193,22 @@ class Faults:
             if error_rule.matches(method, template) and self._rng.random() < error_rule.rate:
                 return Decision(delay, error_rule.status, headers)
         return Decision(delay, None, headers)
+
+    def begin_write(self, account: str) -> bool:
+        """Note a dependency write (see ``DEPENDENCY_WRITES``) of ``account`` arriving; True
+        when it overlaps another and the race fault is on, so it must be answered 500. Pair
+        every call with :meth:`end_write`."""
+        in_flight = self._dependency_writes.get(account, 0)
+        self._dependency_writes[account] = in_flight + 1
+        return self.dependency_write_race and in_flight > 0
+
+    def end_write(self, account: str) -> None:
+        """A dependency write noted by :meth:`begin_write` has been answered."""
+        remaining = self._dependency_writes.get(account, 0) - 1
+        if remaining > 0:
+            self._dependency_writes[account] = remaining
+        else:
+            self._dependency_writes.pop(account, None)
 
     def hidden(self, created_at: float | None, now: float | None = None) -> bool:
         """Whether an object created at monotonic ``created_at`` is still invisible to reads."""

@@ -27,6 +27,7 @@ from pagerduty_actions.sandbox.web import (
     list_arg,
     paginate,
     state,
+    visible,
     wrapped,
 )
 
@@ -165,14 +166,28 @@ def service_dependencies(id: str) -> Any:
     return jsonify({"relationships": [render.dependency(d) for d in account().dependencies_of(id)]})
 
 
+def _require_visible_ends() -> None:
+    """A service created a moment ago is not yet known to dependency writes either (PagerDuty
+    answered disassociate inconsistently right after a create): 404 while it is hidden."""
+    relationships = body().get("relationships")
+    for rel in relationships if isinstance(relationships, list) else []:
+        for role in ("supporting_service", "dependent_service"):
+            ref = rel.get(role) if isinstance(rel, dict) else None
+            ref_id = ref.get("id") if isinstance(ref, dict) else None
+            if isinstance(ref_id, str) and not visible(ref_id):
+                raise not_found(f"Service {ref_id} not found")
+
+
 @operations.post("/service_dependencies/associate")
 def associate() -> Any:
+    _require_visible_ends()
     rels = account().associate(body().get("relationships"), state().max_dependencies_per_service)
     return jsonify({"relationships": [render.dependency(d) for d in rels]})
 
 
 @operations.post("/service_dependencies/disassociate")
 def disassociate() -> Any:
+    _require_visible_ends()
     rels = account().disassociate(body().get("relationships"))
     return jsonify({"relationships": [render.dependency(d) for d in rels]})
 
