@@ -698,9 +698,12 @@ def test_generated_catalog_mirrors_the_seed_but_for_the_differing_edges() -> Non
     assert simulated.pagerduty_only <= pd_edges and not simulated.catalog_only & pd_edges
     assert simulated.catalog_edges == (pd_edges - simulated.pagerduty_only) | simulated.catalog_only
 
-    with CatalogServer(simulated.entities, token=CATALOG_TOKEN) as server:
-        graph = load_backstage_graph_from_api(server.base_url, CATALOG_TOKEN, page_size=50)
-        assert len(server.requests) == 3
+    with (
+        CatalogServer(simulated.entities, token=CATALOG_TOKEN) as server,
+        BackstageCatalogClient(server.base_url, CATALOG_TOKEN) as client,
+    ):
+        graph = load_backstage_graph_from_api("", None, page_size=50, client=client)
+        assert len(server.requests) == 3 and client.calls == 3
     by_ref = {ref: e.annotation("pagerduty.com/service-id") for ref, e in graph.entities.items()}
     edges = {
         (by_ref[ref], by_ref[target])

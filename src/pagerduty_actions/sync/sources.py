@@ -168,13 +168,21 @@ def load_backstage_graph_from_api(
     transport: httpx.BaseTransport | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     sleep: Callable[[float], None] | None = None,
+    client: BackstageCatalogClient | None = None,
 ) -> BackstageGraph:
-    """Every component of the catalog at ``base_url`` (one paged query), as a graph."""
-    options: dict[str, Any] = {"transport": transport}
-    if sleep is not None:
-        options["sleep"] = sleep
-    with BackstageCatalogClient(base_url, token, **options) as client:
-        entities = [entity_from_api(raw) for raw in client.iter_components(page_size=page_size)]
+    """Every component of the catalog at ``base_url`` (one paged query), as a graph.
+
+    Pass ``client`` to reuse one (and read its ``calls``); it is left open.
+    """
+    if client is not None:
+        raws = list(client.iter_components(page_size=page_size))
+    else:
+        options: dict[str, Any] = {"transport": transport}
+        if sleep is not None:
+            options["sleep"] = sleep
+        with BackstageCatalogClient(base_url, token, **options) as own:
+            raws = list(own.iter_components(page_size=page_size))
+    entities = (entity_from_api(raw) for raw in raws)
     return build_backstage_graph(e for e in entities if e is not None)
 
 
