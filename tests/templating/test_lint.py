@@ -364,3 +364,31 @@ def test_reference_to_a_conditional_step_without_the_same_if(
         "      - title: Service\n", "      - title: Service\n        if: ${{ parameters.policy }}\n"
     )
     assert lint(same_if, action_inputs).findings == []
+
+
+def test_enum_parameters_are_tried_in_our_action_input(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "        policy: {type: string, default: Default}\n",
+        "        policy: {type: string, default: Default}\n"
+        "        urgency: {type: string, enum: [high, low, medium]}\n",
+    ).replace(
+        "escalationPolicyName: ${{ parameters.policy }}",
+        "escalationPolicyName: ${{ parameters.policy }}\n"
+        "        urgency: ${{ parameters.urgency }}",
+    )
+    finding = only(lint(text, action_inputs), "action-input")
+    assert finding.path == "spec.steps[0].input.urgency"
+    assert "with parameters.urgency = 'medium'" in finding.message
+    assert lint(text.replace(", medium]", "]"), action_inputs).findings == []
+
+
+def test_a_parameter_of_the_wrong_type_is_found(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "        policy: {type: string, default: Default}\n",
+        "        policy: {type: string, default: Default}\n        team: {type: string}\n",
+    ).replace(
+        "escalationPolicyName: ${{ parameters.policy }}",
+        "escalationPolicyName: ${{ parameters.policy }}\n        teams: ${{ parameters.team }}",
+    )
+    finding = only(lint(text, action_inputs), "action-input")
+    assert "parameters.team is declared as string, but this input must be array" in finding.message

@@ -4,10 +4,17 @@ A template's input mixes literals with `${{ }}` strings whose values exist only 
 time. Each templated string is replaced by a placeholder, the input is validated, and every
 error about a placeholder (or a value holding one) is dropped; what remains is certain to
 fail at run time: a misspelt key, a missing required key, a literal of the wrong type.
+
+Where a templated value is exactly one parameter (``${{ parameters.urgency }}``), its
+declaration says more: each ``enum`` value of the parameter is tried in its place, and its
+declared ``type`` is compared with the type the action wants.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft7Validator, Draft202012Validator
@@ -16,6 +23,19 @@ from jsonschema.exceptions import ValidationError
 _MARKERS = ("${{", "{%")
 #: Errors that stay true whatever the placeholders render to.
 _STRUCTURAL = frozenset({"required", "additionalProperties", "unevaluatedProperties"})
+_PARAMETER_REF = re.compile(
+    r"^\$\{\{\s*parameters(?:\.([A-Za-z_$][\w$]*)|\[\s*(['\"])([^'\"]+)\2\s*\])\s*\}\}$"
+)
+_SAMPLES: dict[str, Any] = {
+    "string": "sample",
+    "integer": 1,
+    "number": 1.5,
+    "boolean": True,
+    "array": [],
+    "object": {},
+}
+
+Problem = tuple[tuple[str | int, ...], str]
 
 
 class Templated:
@@ -23,6 +43,39 @@ class Templated:
 
     def __repr__(self) -> str:
         return "<templated>"
+
+
+@dataclass(frozen=True)
+class KnownValues:
+    """What a templated value can be: a parameter's enum values, or a sample of its type."""
+
+    label: str
+    values: tuple[Any, ...]
+    #: True for enum values (any error counts); False for a type sample (type errors only).
+    exact: bool
+    declared_type: str | None = None
+
+
+def parameter_values(properties: Mapping[str, Any]) -> Callable[[str], KnownValues | None]:
+    """``known`` for ``known_input_problems``: what ``${{ parameters.X }}`` can be."""
+
+    def known(text: str) -> KnownValues | None:
+        match = _PARAMETER_REF.match(text.strip())
+        if match is None:
+            return None
+        name = match.group(1) or match.group(3)
+        prop = properties.get(name)
+        if not isinstance(prop, dict):
+            return None
+        label = f"parameters.{name}"
+        if isinstance(prop.get("enum"), list) and prop["enum"]:
+            return KnownValues(label, tuple(prop["enum"]), exact=True)
+        declared = prop.get("type")
+        if isinstance(declared, str) and declared in _SAMPLES:
+            return KnownValues(label, (_SAMPLES[declared],), exact=False, declared_type=declared)
+        return None
+
+    return known
 
 
 def with_placeholders(value: Any) -> Any:
@@ -35,6 +88,73 @@ def with_placeholders(value: Any) -> Any:
     return value
 
 
+def known_input_problems(
+    schema: dict[str, Any],
+    value: Any,
+    *,
+    draft7: bool = False,
+    known: Callable[[str], KnownValues | None] | None = None,
+) -> list[Problem]:
+    """``(path inside the input, message)`` for each certain problem of a templated input."""
+    checked = with_placeholders(value)
+    if isinstance(checked, Templated):
+        return []
+    validator = (Draft7Validator if draft7 else Draft202012Validator)(schema)
+    problems: set[Problem] = set()
+    for error in validator.iter_errors(checked):
+        if _relevant(error):
+            message = error.message.replace("<templated>", "a templated value")
+            problems.add((tuple(error.absolute_path), message))
+    if known is not None:
+        for path, text in _templated_strings(value, ()):
+            values = known(text)
+            if values is not None:
+                problems.update(_problems_of_known(validator, checked, path, values))
+    return sorted(problems, key=lambda p: (len(p[0]), str(p[0]), p[1]))
+
+
+def _problems_of_known(
+    validator: Any, checked: Any, path: tuple[str | int, ...], known: KnownValues
+) -> Iterator[Problem]:
+    for candidate in known.values:
+        substituted = _replace_at(checked, path, candidate)
+        for error in validator.iter_errors(substituted):
+            where = tuple(error.absolute_path)
+            if where[: len(path)] != path or not _relevant(error):
+                continue
+            if known.exact:
+                yield where, f"with {known.label} = {candidate!r}: {error.message}"
+            elif error.validator == "type" and where == path:
+                wanted = error.validator_value
+                yield (
+                    where,
+                    f"{known.label} is declared as {known.declared_type}, "
+                    f"but this input must be {wanted}",
+                )
+
+
+def _replace_at(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replace_at(v, rest, new) if k == head else v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_at(v, rest, new) if i == head else v for i, v in enumerate(value)]
+    return value
+
+
+def _templated_strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[Any, str]]:
+    if isinstance(value, str) and any(m in value for m in _MARKERS):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _templated_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _templated_strings(item, (*path, index))
+
+
 def _holds_placeholder(value: Any) -> bool:
     if isinstance(value, Templated):
         return True
@@ -43,27 +163,6 @@ def _holds_placeholder(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_placeholder(v) for v in value)
     return False
-
-
-def known_input_problems(
-    schema: dict[str, Any], value: Any, *, draft7: bool = False
-) -> list[tuple[tuple[str | int, ...], str]]:
-    """``(path inside the input, message)`` for each certain problem of a templated input."""
-    checked = with_placeholders(value)
-    if isinstance(checked, Templated):
-        return []
-    validator_class = Draft7Validator if draft7 else Draft202012Validator
-    validator = validator_class(schema)
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    for error in validator.iter_errors(checked):
-        if _relevant(error):
-            problems.append(
-                (
-                    tuple(error.absolute_path),
-                    error.message.replace("<templated>", "a templated value"),
-                )
-            )
-    return sorted(set(problems), key=lambda p: (len(p[0]), str(p[0]), p[1]))
 
 
 def _relevant(error: ValidationError) -> bool:

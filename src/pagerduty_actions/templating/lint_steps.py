@@ -16,7 +16,7 @@ from typing import Any
 
 from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS, UNSUPPORTED_INPUTS
 from pagerduty_actions.templating.findings import ERROR, INFO, WARNING
-from pagerduty_actions.templating.input_check import known_input_problems
+from pagerduty_actions.templating.input_check import known_input_problems, parameter_values
 from pagerduty_actions.templating.known_actions import (
     BACKSTAGE_ONLY_ACTIONS,
     HTTP_BACKSTAGE_REQUEST,
@@ -49,6 +49,13 @@ class StepChecker:
         self._actions = actions
         self._proxy = proxy_name
         self._add = add
+        properties: dict[str, Any] = {}
+        for page in document.parameter_pages:
+            declared = page.get("properties")
+            if isinstance(declared, dict):
+                for name, prop in declared.items():
+                    properties.setdefault(name, prop)
+        self._known = parameter_values(properties)
 
     def check_all(self) -> None:
         seen: dict[str, int] = {}
@@ -136,7 +143,8 @@ class StepChecker:
         *,
         draft7: bool = False,
     ) -> None:
-        for where, message in known_input_problems(schema, raw_input, draft7=draft7):
+        problems = known_input_problems(schema, raw_input, draft7=draft7, known=self._known)
+        for where, message in problems:
             self._add("action-input", ERROR, f"input for {action}: {message}", (*path, *where))
 
     def _check_builtin(self, action: str, raw_input: Any, path: YamlPath) -> None:
