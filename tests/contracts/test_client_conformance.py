@@ -18,6 +18,7 @@ import openapi_check
 import pytest
 
 from pagerduty_actions.pagerduty import (
+    OPERATION_SCOPES,
     Account,
     ApiToken,
     LimiterRegistry,
@@ -251,6 +252,16 @@ CLIENT_OPERATIONS = {
 def test_every_operation_the_client_uses_was_checked(run: Run) -> None:
     seen = {openapi_check.operation(e.method, e.path)[1] for e in run.sandbox.state.requests()}
     assert seen == CLIENT_OPERATIONS
+
+
+def test_every_rest_operation_the_client_uses_has_its_oauth_scope_listed(run: Run) -> None:
+    """scope_report relies on OPERATION_SCOPES knowing every REST call the helpers make."""
+    rest = {
+        (e.method, e.template)
+        for e in run.sandbox.state.requests()
+        if not e.path.startswith("/events/")
+    }
+    assert rest == set(OPERATION_SCOPES)
 
 
 def test_a_nonconforming_exchange_names_path_operation_and_error(run: Run) -> None:

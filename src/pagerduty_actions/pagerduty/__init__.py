@@ -5,6 +5,7 @@ Typical use::
     pool = ClientPool(AccountSet.from_config(config["pagerDuty"]))  # once, at startup
     client = pool.get(account_id)                                    # per action run
     service = services.find_by_name(client, "checkout")
+    missing = scope_report(pool)  # at startup: {account id: [scope it lacks]}
 
 Handlers depend on this package only; it depends on nothing else of ours.
 """
@@ -29,9 +30,13 @@ from .errors import (
 )
 from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
 from .pool import ClientPool
+from .scopes import OPERATION_SCOPES, OPTIONAL_SCOPES, REQUIRED_SCOPES, scope_report
 from .stats import CallStats
 
 __all__ = [
+    "OPERATION_SCOPES",
+    "OPTIONAL_SCOPES",
+    "REQUIRED_SCOPES",
     "SHARED_LIMITERS",
     "AbilityRequiredError",
     "Account",
@@ -56,4 +61,5 @@ __all__ = [
     "UnknownAccountError",
     "UpstreamUnavailableError",
     "redact",
+    "scope_report",
 ]

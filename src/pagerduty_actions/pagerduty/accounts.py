@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from .errors import AccountConfigError, UnknownAccountError
+from .scopes import OPTIONAL_SCOPES, REQUIRED_SCOPES
 
 Region = Literal["us", "eu"]
 
@@ -26,19 +27,9 @@ EVENTS_BASE_URLS: dict[Region, str] = {
 }
 IDENTITY_URL = "https://identity.pagerduty.com/oauth/token"
 
-# What our actions need when we ask PagerDuty for a scoped OAuth token (scope names from the
-# ``x-pd-requires-scope`` of each operation we call in rest-v2.json).
-DEFAULT_OAUTH_SCOPES: tuple[str, ...] = (
-    "services.read",
-    "services.write",
-    "abilities.read",
-    "escalation_policies.read",
-    "vendors.read",
-    "incidents.read",
-    "oncalls.read",
-    "standards.read",
-    "analytics.read",
-)
+# What we ask PagerDuty for when the config names no scopes: every scope an operation of our
+# resource helpers needs (see ``scopes``); only ``REQUIRED_SCOPES`` are checked at start-up.
+DEFAULT_OAUTH_SCOPES: tuple[str, ...] = tuple(sorted((*REQUIRED_SCOPES, *OPTIONAL_SCOPES)))
 
 
 @dataclass(frozen=True)
