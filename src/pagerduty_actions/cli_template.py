@@ -28,7 +28,7 @@ from .templating.known_actions import DEFAULT_PROXY_NAME
 from .templating.lint import lint_file
 from .templating.run_report import RunReport, StepResult
 from .templating.runner import TemplateRunner, action_schemas, preflight
-from .templating.template import TemplateLoadError, load_template
+from .templating.template import TemplateDocument, TemplateLoadError, load_template
 
 _PROXY_OPTION = click.option(
     "--proxy-name",
@@ -79,6 +79,10 @@ def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
 @click.option("--output", "output_dir", type=click.Path(file_okay=False), help="Workspace folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option(
+    "--task-id",
+    help="Name this run: a re-run with the same id replays our actions' results (idempotency).",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
@@ -93,6 +97,7 @@ def run_command(
     dry_run: bool,
     output_dir: str | None,
     as_json: bool,
+    task_id: str | None,
     config_path: str | None,
     proxy_name: str,
 ) -> None:
@@ -112,26 +117,46 @@ def run_command(
         sys.exit(1)
     workspace, temporary = _workspace(output_dir)
     try:
-        config = load_config(config_path)
-        services = build_services(config)
+        report = _run(
+            registry, config_path, proxy_name, document, values,
+            workspace=workspace, dry_run=dry_run, secrets=secrets, task_id=task_id,
+            progress=_progress_printer(as_json),
+        )  # fmt: skip
+        _print_report(report, as_json, temporary)
+    finally:
+        if temporary:
+            shutil.rmtree(workspace, ignore_errors=True)
+    sys.exit(0 if report.ok else 1)
+
+
+def _run(
+    registry: Registry,
+    config_path: str | None,
+    proxy_name: str,
+    document: TemplateDocument,
+    values: dict[str, Any],
+    *,
+    workspace: Path,
+    dry_run: bool,
+    secrets: dict[str, Any],
+    task_id: str | None,
+    progress: Any,
+) -> RunReport:
+    try:
+        services = build_services(load_config(config_path))
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from None
-    echo = _progress_printer(as_json)
     try:
         runner = TemplateRunner(registry, services, proxy_name=proxy_name)
-        report = runner.run(
+        return runner.run(
             document, values, workspace=workspace, dry_run=dry_run, secrets=secrets,
-            on_progress=echo,
+            task_id=task_id, on_progress=progress,
         )  # fmt: skip
     except ActionError as exc:
         click.echo(json.dumps(exc.body(), indent=2))
         sys.exit(1)
     finally:
         services.close()
-    _print_report(report, as_json, temporary)
-    if temporary:
-        shutil.rmtree(workspace, ignore_errors=True)
-    sys.exit(0 if report.ok else 1)
 
 
 def _progress_printer(as_json: bool) -> Any:

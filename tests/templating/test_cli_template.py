@@ -155,3 +155,14 @@ def test_output_folder_must_be_empty(template: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "is not empty" in result.output
+
+
+def test_task_id_makes_a_rerun_replay(template: Path, tmp_path: Path, config_file: Path) -> None:
+    args = ["template", "run", str(template), "--values", str(values(tmp_path)), "--json"]
+    args += ["--config", str(config_file), "--task-id", "ci-42"]
+    outputs = []
+    for _ in range(2):
+        result = CliRunner().invoke(main, args)
+        outputs.append(json.loads(result.stdout)["log"])
+    created = [e for e in outputs[0] if e["stepId"] == "pagerduty"]
+    assert created and created == [e for e in outputs[1] if e["stepId"] == "pagerduty"]

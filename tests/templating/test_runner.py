@@ -289,3 +289,29 @@ def test_secrets_never_reach_the_log(run: Callable[..., RunReport]) -> None:
     steps = "- id: log\n  action: debug:log\n  input:\n    message: token=${{ secrets.token }}\n"
     report = run(steps, secrets={"token": "s3cr3t-token-value"})
     assert report.log[0]["message"] == "token=***"
+
+
+def test_each_item_of_our_action_has_its_own_idempotency_key(
+    run: Callable[..., RunReport], sandbox_services: Services
+) -> None:
+    steps = """\
+    - id: create
+      each: ${{ parameters.tags }}
+      action: pagerduty:service:create
+      input:
+        name: ${{ parameters.name }}-${{ each.value }}
+        escalationPolicyName: Default
+    """
+    report = run(steps, {"name": "shop", "tags": ["api", "web"]})
+    assert report.ok, report.error
+    assert len(report.steps[0].output["serviceId"]) == 2
+    assert len(pd_services(sandbox_services)) == 2
+
+
+def test_a_rerun_with_the_same_task_id_replays_instead_of_repeating(
+    run: Callable[..., RunReport], sandbox_services: Services
+) -> None:
+    first = run(CREATE, task_id="task-1")
+    again = run(CREATE, task_id="task-1")
+    assert again.steps[0].output["serviceId"] == first.steps[0].output["serviceId"]
+    assert len(pd_services(sandbox_services)) == 1

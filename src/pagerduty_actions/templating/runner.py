@@ -23,7 +23,7 @@ from typing import Any, cast
 from jsonschema import Draft7Validator
 
 from pagerduty_actions.errors import ActionError, InputError
-from pagerduty_actions.registry import Caller, Registry
+from pagerduty_actions.registry import Caller, Registry, RunResult
 from pagerduty_actions.services import Services
 from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS
 from pagerduty_actions.templating.builtins import BUILTINS, BuiltinContext, BuiltinError
@@ -33,6 +33,7 @@ from pagerduty_actions.templating.jsvalues import is_undefined
 from pagerduty_actions.templating.known_actions import (
     DEFAULT_PROXY_NAME,
     HTTP_BACKSTAGE_REQUEST,
+    ProxyRoute,
     proxy_route,
 )
 from pagerduty_actions.templating.lint import lint_document
@@ -183,7 +184,6 @@ class _Run:
         self.task_id = task_id
         self.on_progress = on_progress
         self.context: dict[str, Any] = {}
-        self._last_body: dict[str, Any] = {}
         self.report = RunReport(
             template=document.name,
             dry_run=dry_run,
@@ -252,14 +252,18 @@ class _Run:
         if not isinstance(params, dict):
             raise StepFailure("the input must render to an object")
         action = result.action
+        # One idempotency key per step (and per each: item) of this task, as Backstage's
+        # native actions get: a re-run with the same task id replays instead of repeating.
+        item = context.get("each")
+        suffix = f"{result.id}[{item['key']}]" if isinstance(item, dict) else str(result.id)
         if action in self.runner._actions:
-            return self._our_action(action, params, result, key_suffix=str(result.id))
+            return self._our_action(action, params, result, key_suffix=suffix).output
         if action in BUILTINS:
             return self._builtin(action, params, result)
         if action == HTTP_BACKSTAGE_REQUEST:
             route = proxy_route(str(params.get("path", "")), self.runner._proxy)
             if route is not None:
-                return self._proxy_request(route.action_id, route.dry_run, params, result)
+                return self._proxy_request(route, params, result, suffix)
         return self._backstage_only(action, params, result)
 
     def _our_action(
@@ -271,7 +275,7 @@ class _Run:
         key_suffix: str,
         dry_run: bool = False,
         key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> RunResult:
         dry = self.dry_run or dry_run
         spec = self.runner._registry.get(action)
         if dry and not spec.supports_dry_run:
@@ -291,12 +295,12 @@ class _Run:
             self._log(result, line.get("message", ""), line.get("level", "info"))
         if isinstance(outcome.output, dict) and outcome.output.get("sandbox"):
             self.report.sandbox = True
-        self._last_body = outcome.body()
-        return outcome.output
+        return outcome
 
     def _proxy_request(
-        self, action: str, dry_run: bool, params: dict[str, Any], result: StepResult
+        self, route: ProxyRoute, params: dict[str, Any], result: StepResult, suffix: str
     ) -> dict[str, Any]:
+        action = route.action_id
         method = str(params.get("method", "")).upper()
         if method != "POST":
             raise StepFailure(
@@ -312,18 +316,14 @@ class _Run:
                 "Backstage would not send the body as JSON (our API answers 415)"
             )
         key = headers.get("idempotency-key")
-        self._our_action(
-            action,
-            body,
-            result,
-            key_suffix=str(result.id),
-            dry_run=dry_run,
+        outcome = self._our_action(
+            action, body, result, key_suffix=suffix, dry_run=route.dry_run,
             key=str(key) if key else None,
-        )
+        )  # fmt: skip
         return {
             "code": 200,
             "headers": {"content-type": "application/json"},
-            "body": self._last_body,
+            "body": outcome.body(),
         }
 
     def _builtin(self, action: str, params: dict[str, Any], result: StepResult) -> dict[str, Any]:
