@@ -392,3 +392,12 @@ def test_a_parameter_of_the_wrong_type_is_found(action_inputs: dict[str, Any]) -
     )
     finding = only(lint(text, action_inputs), "action-input")
     assert "parameters.team is declared as string, but this input must be array" in finding.message
+
+
+def test_a_required_input_from_an_optional_parameter_warns(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace("      required: [name]\n", "")
+    finding = only(lint(text, action_inputs), "optional-parameter")
+    assert finding.path == "spec.steps[0].input.name" and finding.severity == "warning"
+    assert "requires 'name'" in finding.message
+    with_default = text.replace("name: {type: string}", "name: {type: string, default: x}")
+    assert lint(with_default, action_inputs).findings == []

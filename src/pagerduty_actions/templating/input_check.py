@@ -56,15 +56,20 @@ class KnownValues:
     declared_type: str | None = None
 
 
+def parameter_reference(text: Any) -> str | None:
+    """``X`` when ``text`` is exactly ``${{ parameters.X }}`` (or ``parameters['X']``)."""
+    if not isinstance(text, str):
+        return None
+    match = _PARAMETER_REF.match(text.strip())
+    return (match.group(1) or match.group(3)) if match else None
+
+
 def parameter_values(properties: Mapping[str, Any]) -> Callable[[str], KnownValues | None]:
     """``known`` for ``known_input_problems``: what ``${{ parameters.X }}`` can be."""
 
     def known(text: str) -> KnownValues | None:
-        match = _PARAMETER_REF.match(text.strip())
-        if match is None:
-            return None
-        name = match.group(1) or match.group(3)
-        prop = properties.get(name)
+        name = parameter_reference(text)
+        prop = properties.get(name) if name is not None else None
         if not isinstance(prop, dict):
             return None
         label = f"parameters.{name}"

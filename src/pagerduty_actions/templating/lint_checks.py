@@ -42,6 +42,11 @@ LINT_CHECKS: dict[str, tuple[str, str]] = {
         "warning",
         "An expression reads a name that is not in a template's context (typo of `parameters`).",
     ),
+    "optional-parameter": (
+        "warning",
+        "An action's required input is one parameter that is optional and has no default: "
+        "left empty in the form, the key is dropped and the step fails.",
+    ),
     "each-outside-loop": ("error", "`each` is used in a step without `each:`."),
     "step-each": ("error", "`each:` is neither a list, an object nor an expression."),
     "duplicate-step-id": ("error", "Two steps share an id."),

@@ -16,7 +16,11 @@ from typing import Any
 
 from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS, UNSUPPORTED_INPUTS
 from pagerduty_actions.templating.findings import ERROR, INFO, WARNING
-from pagerduty_actions.templating.input_check import known_input_problems, parameter_values
+from pagerduty_actions.templating.input_check import (
+    known_input_problems,
+    parameter_reference,
+    parameter_values,
+)
 from pagerduty_actions.templating.known_actions import (
     BACKSTAGE_ONLY_ACTIONS,
     HTTP_BACKSTAGE_REQUEST,
@@ -25,7 +29,12 @@ from pagerduty_actions.templating.known_actions import (
     proxy_route,
 )
 from pagerduty_actions.templating.safe_paths import UnsafePathError, safe_child
-from pagerduty_actions.templating.template import TemplateDocument, YamlPath
+from pagerduty_actions.templating.template import (
+    TemplateDocument,
+    YamlPath,
+    parameter_defaults,
+    required_parameters,
+)
 
 AddFinding = Callable[..., None]
 _MARKERS = ("${{", "{%")
@@ -56,6 +65,12 @@ class StepChecker:
                 for name, prop in declared.items():
                     properties.setdefault(name, prop)
         self._known = parameter_values(properties)
+        self._optional = {
+            name
+            for name in properties
+            if name not in required_parameters(document.parameter_pages)
+            and name not in parameter_defaults(document.parameter_pages)
+        }
 
     def check_all(self) -> None:
         seen: dict[str, int] = {}
@@ -146,6 +161,18 @@ class StepChecker:
         problems = known_input_problems(schema, raw_input, draft7=draft7, known=self._known)
         for where, message in problems:
             self._add("action-input", ERROR, f"input for {action}: {message}", (*path, *where))
+        if not isinstance(raw_input, dict):
+            return
+        for key in schema.get("required", []):
+            name = parameter_reference(raw_input.get(key))
+            if name in self._optional:
+                self._add(
+                    "optional-parameter",
+                    WARNING,
+                    f"{action} requires '{key}', but parameters.{name} is optional with no "
+                    "default: left empty, the key is dropped and the step fails",
+                    (*path, key),
+                )
 
     def _check_builtin(self, action: str, raw_input: Any, path: YamlPath) -> None:
         self._check_input(action, BUILTIN_INPUT_SCHEMAS[action], raw_input, path, draft7=True)

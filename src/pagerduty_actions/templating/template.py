@@ -189,6 +189,16 @@ def parameter_names(pages: list[dict[str, Any]]) -> set[str]:
     return names
 
 
+def required_parameters(pages: list[dict[str, Any]]) -> set[str]:
+    """Names some page lists in its top-level ``required`` (the form will not submit without)."""
+    names: set[str] = set()
+    for page in pages:
+        required = page.get("required")
+        if isinstance(required, list):
+            names.update(str(name) for name in required)
+    return names
+
+
 def parameter_defaults(pages: list[dict[str, Any]]) -> dict[str, Any]:
     """Top-level ``default`` values, which Backstage's form fills in before submitting."""
     defaults: dict[str, Any] = {}
