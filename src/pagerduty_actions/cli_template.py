@@ -26,8 +26,9 @@ from .logging_setup import configure_logging
 from .registry import Registry, RegistryError
 from .templating.known_actions import DEFAULT_PROXY_NAME
 from .templating.lint import lint_file
+from .templating.preflight import action_schemas, preflight
 from .templating.run_report import RunReport, StepResult
-from .templating.runner import TemplateRunner, action_schemas, preflight
+from .templating.runner import TemplateRunner
 from .templating.template import TemplateDocument, TemplateLoadError, load_template
 
 _PROXY_OPTION = click.option(

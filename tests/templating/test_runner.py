@@ -315,3 +315,14 @@ def test_a_rerun_with_the_same_task_id_replays_instead_of_repeating(
     again = run(CREATE, task_id="task-1")
     assert again.steps[0].output["serviceId"] == first.steps[0].output["serviceId"]
     assert len(pd_services(sandbox_services)) == 1
+
+
+def test_a_yaml_file_that_is_not_a_template_is_refused(
+    runner: TemplateRunner, tmp_path: Path
+) -> None:
+    document = parse_template("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+                              "  name: x\nspec: {type: service}\n")  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        runner.run(document, {}, workspace=tmp_path / "ws")
+    assert caught.value.details[0]["code"] == "not-a-template"
+    assert "kind 'Component'" in caught.value.message

@@ -20,7 +20,8 @@ from pagerduty_actions.paths import data_dir
 from pagerduty_actions.registry import Registry
 from pagerduty_actions.services import Services
 from pagerduty_actions.templating.lint import lint_file
-from pagerduty_actions.templating.runner import TemplateRunner, action_schemas
+from pagerduty_actions.templating.preflight import action_schemas
+from pagerduty_actions.templating.runner import TemplateRunner
 from pagerduty_actions.templating.template import load_template
 
 TEMPLATES = sorted(data_dir("templates").glob("*/template.yaml"))

@@ -20,8 +20,9 @@ from flask import Blueprint, Response, g, jsonify
 
 from ..errors import InputError
 from ..templating.lint import lint_document
+from ..templating.preflight import action_schemas
 from ..templating.run_report import RunReport
-from ..templating.runner import TemplateRunner, action_schemas
+from ..templating.runner import TemplateRunner
 from ..templating.safe_paths import UnsafePathError, safe_child
 from ..templating.template import (
     TemplateDocument,

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from jsonschema import Draft7Validator
 
-from pagerduty_actions.errors import ActionError, InputError
+from pagerduty_actions.errors import ActionError
 from pagerduty_actions.registry import Caller, Registry, RunResult
 from pagerduty_actions.services import Services
 from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS
@@ -36,7 +36,7 @@ from pagerduty_actions.templating.known_actions import (
     ProxyRoute,
     proxy_route,
 )
-from pagerduty_actions.templating.lint import lint_document
+from pagerduty_actions.templating.preflight import action_schemas, preflight
 from pagerduty_actions.templating.run_report import (
     COMPLETED,
     FAILED,
@@ -46,12 +46,7 @@ from pagerduty_actions.templating.run_report import (
     Scrubber,
     StepResult,
 )
-from pagerduty_actions.templating.template import (
-    TemplateDocument,
-    format_path,
-    merged_parameter_schema,
-    parameter_defaults,
-)
+from pagerduty_actions.templating.template import TemplateDocument, format_path
 from pagerduty_actions.validation import describe_errors
 
 Progress = Callable[[StepResult], None]
@@ -63,51 +58,6 @@ class StepFailure(Exception):
 
 class _Skip(Exception):
     """The step is recorded as skipped (dry run of an action only Backstage runs)."""
-
-
-def action_schemas(registry: Registry) -> dict[str, dict[str, Any]]:
-    """Our action ids and input schemas, as lint wants them."""
-    return {spec.id: spec.input_schema for spec in registry.specs()}
-
-
-def prepare_values(document: TemplateDocument, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The form's values with defaults filled in, refused unless every parameter page holds."""
-    if not isinstance(values, Mapping):
-        raise InputError("the values must be a mapping of parameter names to values")
-    pages = document.parameter_pages
-    prepared = {**parameter_defaults(pages), **dict(values)}
-    validator = Draft7Validator(merged_parameter_schema(pages))
-    details = describe_errors(cast(Any, validator), prepared)
-    if details:
-        summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])
-        raise InputError(
-            f"the values do not match the template's parameters: {summary}", details=details
-        )
-    return prepared
-
-
-def preflight(
-    document: TemplateDocument,
-    values: Mapping[str, Any],
-    actions: Mapping[str, dict[str, Any]],
-    *,
-    proxy_name: str = DEFAULT_PROXY_NAME,
-    renderer: TemplateRenderer | None = None,
-) -> dict[str, Any]:
-    """What must hold before step 1: no lint errors, values that fit the parameters.
-
-    Returns the values with defaults filled in; raises ``InputError`` listing the problems.
-    """
-    report = lint_document(document, actions, proxy_name=proxy_name, renderer=renderer)
-    if report.errors:
-        details = [f.as_dict() for f in report.sorted() if f.severity == "error"]
-        first = details[0]
-        raise InputError(
-            f"the template has {len(details)} lint error(s), first at {first['path']}: "
-            f"{first['message']}",
-            details=details,
-        )
-    return prepare_values(document, values)
 
 
 class TemplateRunner:
