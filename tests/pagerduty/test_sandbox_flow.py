@@ -18,6 +18,7 @@ from pagerduty_actions.pagerduty import (
     PagerDutyClient,
 )
 from pagerduty_actions.pagerduty.resources import (
+    alert_grouping,
     dependencies,
     escalation_policies,
     integrations,
@@ -119,3 +120,31 @@ def test_oauth_against_sandbox(sandbox: SandboxServer) -> None:
         assert client.get("/abilities")["abilities"]
         assert client.missing_scopes(["services.read"]) == []
         assert client.missing_scopes(["teams.write"]) == ["teams.write"]
+
+
+def test_reads_of_new_integrations_and_grouping_settings_ride_out_lag(
+    sandbox: SandboxServer,
+) -> None:
+    with sandbox_client(sandbox) as client:
+        service = new_service(client, "lagging-reads")
+        time.sleep(0.35)  # the service itself is visible before the lag is switched on
+        sandbox.state.configure_faults({"consistency_delay_ms": 300})
+        created = integrations.create_backstage(client, service["id"])
+        read = integrations.get(client, service["id"], created["id"], retry_404_for=5)
+        assert read["integration_key"] == created["integration_key"]
+        setting = alert_grouping.create(
+            client,
+            {
+                "type": "time",
+                "config": {"timeout": 300},
+                "services": alert_grouping.service_refs([service["id"]]),
+            },
+        )
+        assert alert_grouping.get(client, setting["id"], retry_404_for=5)["id"] == setting["id"]
+    statuses = [
+        e.status
+        for e in sandbox.state.requests("GET")
+        if e.template
+        in ("/services/{id}/integrations/{integration_id}", "/alert_grouping_settings/{id}")
+    ]
+    assert 404 in statuses and statuses.count(200) == 2

@@ -51,8 +51,12 @@ def list_settings(
         return
 
 
-def get(client: PagerDutyClient, setting_id: str) -> JsonBody:
-    body = client.get("/alert_grouping_settings/{id}", path_params={"id": setting_id})
+def get(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0) -> JsonBody:
+    """``GET /alert_grouping_settings/{id}``; ``retry_404_for`` rides out the lag just after
+    a create."""
+    body = client.get(
+        "/alert_grouping_settings/{id}", path_params={"id": setting_id}, retry_404_for=retry_404_for
+    )
     setting: JsonBody = body["alert_grouping_setting"]
     return setting
 

@@ -12,11 +12,19 @@ from . import services
 BACKSTAGE_VENDOR_ID = "PRO19CT"
 
 
-def get(client: PagerDutyClient, service_id: str, integration_id: str) -> JsonBody:
-    """``GET /services/{id}/integrations/{integration_id}`` (carries ``integration_key``)."""
+def get(
+    client: PagerDutyClient,
+    service_id: str,
+    integration_id: str,
+    *,
+    retry_404_for: float = 0.0,
+) -> JsonBody:
+    """``GET /services/{id}/integrations/{integration_id}`` (carries ``integration_key``);
+    ``retry_404_for`` rides out the lag just after a create."""
     body = client.get(
         "/services/{id}/integrations/{integration_id}",
         path_params={"id": service_id, "integration_id": integration_id},
+        retry_404_for=retry_404_for,
     )
     integration: JsonBody = body["integration"]
     return integration
