@@ -53,7 +53,7 @@ def template_group() -> None:
 
 
 @template_group.command("lint")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @_PROXY_OPTION
 def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
@@ -73,7 +73,7 @@ def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
 
 
 @template_group.command("run")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--values", "values_path", required=True, help="Parameter values (YAML or JSON).")
 @click.option("--secrets", "secrets_path", help="Secrets for ${{ secrets.X }} (YAML or JSON).")
 @click.option("--dry-run", is_flag=True, help="Plan our actions; skip what only Backstage runs.")
