@@ -36,3 +36,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# End to end against a real Backstage 1.45.3 backend (e2e/backstage, installed by `npm ci` from
+# its lock file when missing or stale, cached in e2e/backstage/node_modules): the Backstage
+# module's Node tests, then tests/e2e, which `make test` leaves out.
+.PHONY: e2e
+e2e: $(STAMP)
+	cd backstage/scaffolder-backend-module-pagerduty-actions && node --test test/*.test.js
+	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e --timeout=900

@@ -3,6 +3,7 @@
  * package is plain CommonJS JavaScript, with no build step).
  */
 import type { BackendFeature } from '@backstage/backend-plugin-api';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 
 /** One action as our server lists it (`GET /v2/actions`, `pagerduty-actions actions export`). */
 export interface PagerDutyActionDescription {
@@ -44,6 +45,8 @@ export interface RunActionResult {
   output?: Record<string, unknown>;
   log?: Array<{ level?: string; message?: string }>;
   dryRun?: boolean;
+  /** The server answered from an earlier run with the same Idempotency-Key. */
+  replayed: boolean;
 }
 
 /** HTTP client of our server's action API. */
@@ -64,22 +67,20 @@ export declare function toActionSpec(action: PagerDutyActionDescription): {
 };
 
 /**
- * Native actions for a list of ours; pass `createTemplateAction` from
- * `@backstage/plugin-scaffolder-node` (the return type is that function's).
+ * Native actions for a list of ours: TemplateAction objects for `addActions` of
+ * `scaffolderActionsExtensionPoint`, with our JSON Schemas as they are.
  */
-export declare function createPagerDutyActions<T>(options: {
+export declare function createPagerDutyActions(options: {
   actions: PagerDutyActionDescription[];
   client: PagerDutyActionsClient;
-  createTemplateAction: (spec: any) => T;
-}): T[];
+}): TemplateAction[];
 
-/** The Idempotency-Key a step sends: task id + step id (or action id + input hash). */
+/** The Idempotency-Key a step sends: task id + step id (or action id) + rendered input hash. */
 export declare function idempotencyKey(source: {
   taskId: string;
   stepId?: string;
   actionId?: string;
   input?: unknown;
-  iteration?: string | number;
 }): string;
 
 export declare function loadBundledManifest(file?: string): PagerDutyActionsManifest;

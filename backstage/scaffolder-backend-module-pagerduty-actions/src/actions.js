@@ -5,8 +5,12 @@
  * scaffolder action with the same id, description, examples and JSON Schemas, whose handler
  * runs it on our server.
  *
- * Nothing here imports Backstage: `createTemplateAction` is passed in, so the mapping and the
- * handler are tested with Node's test runner alone.
+ * The result is a plain TemplateAction object, not one made by `createTemplateAction`: in
+ * @backstage/plugin-scaffolder-node 0.12 that helper keeps only zod schemas and silently drops
+ * plain JSON Schemas (measured on Backstage 1.45.3), while the scaffolder itself takes
+ * `schema.input`/`schema.output` as JSON Schema: it validates step input with them and lists
+ * them at `GET /api/scaffolder/v2/actions`. Nothing here imports Backstage, so the mapping and
+ * the handler are tested with Node's test runner alone.
  */
 
 const { idempotencyKey } = require('./idempotency');
@@ -71,15 +75,6 @@ function initiatorOf(ctx) {
   return undefined;
 }
 
-/** Which item of an `each:` loop this run is, when Backstage says. */
-function iterationOf(ctx) {
-  const each = ctx.each;
-  if (each && typeof each === 'object' && each.key !== undefined) {
-    return each.key;
-  }
-  return undefined;
-}
-
 /** Write our run's log lines to the step's log, at their level. */
 function streamLog(logger, lines) {
   if (!Array.isArray(lines)) {
@@ -105,7 +100,6 @@ function createHandler({ client, actionId }) {
       stepId: ctx.step && ctx.step.id,
       actionId,
       input: ctx.input,
-      iteration: iterationOf(ctx),
     });
     ctx.logger.info(
       `${actionId}: calling ${client.baseUrl}${dryRun ? ' (dry run: plan only, no writes)' : ''}` +
@@ -117,6 +111,12 @@ function createHandler({ client, actionId }) {
       initiator: initiatorOf(ctx),
       signal: ctx.signal,
     });
+    if (body.replayed) {
+      ctx.logger.info(
+        `${actionId}: replayed the answer of this step's first run (same Idempotency-Key); ` +
+          'nothing was run again. Its log follows.',
+      );
+    }
     streamLog(ctx.logger, body.log);
     const output = body.output && typeof body.output === 'object' ? body.output : {};
     for (const [name, value] of Object.entries(output)) {
@@ -126,12 +126,11 @@ function createHandler({ client, actionId }) {
 }
 
 /**
- * Native actions for a list of ours.
+ * Native actions (TemplateAction objects) for a list of ours; a repeated id is kept once.
  *
- * @param {{actions: object[], client: import('./client').PagerDutyActionsClient,
- *   createTemplateAction: (spec: object) => object}} options
+ * @param {{actions: object[], client: import('./client').PagerDutyActionsClient}} options
  */
-function createPagerDutyActions({ actions, client, createTemplateAction }) {
+function createPagerDutyActions({ actions, client }) {
   const seen = new Set();
   const result = [];
   for (const action of actions) {
@@ -139,12 +138,10 @@ function createPagerDutyActions({ actions, client, createTemplateAction }) {
       continue;
     }
     seen.add(action.id);
-    result.push(
-      createTemplateAction({
-        ...toActionSpec(action),
-        handler: createHandler({ client, actionId: action.id }),
-      }),
-    );
+    result.push({
+      ...toActionSpec(action),
+      handler: createHandler({ client, actionId: action.id }),
+    });
   }
   return result;
 }

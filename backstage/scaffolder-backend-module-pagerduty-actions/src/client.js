@@ -43,7 +43,7 @@ class PagerDutyActionsClient {
    * @param {string} method
    * @param {string} path
    * @param {{body?: unknown, headers?: Record<string,string>, timeoutMs?: number,
-   *   signal?: AbortSignal}} [options]
+   *   signal?: AbortSignal, onHeaders?: (headers: Headers) => void}} [options]
    */
   async request(method, path, options = {}) {
     const url = joinUrl(this.baseUrl, path);
@@ -73,11 +73,16 @@ class PagerDutyActionsClient {
     if (!response.ok) {
       throw errorFromResponse({ status: response.status, url, text });
     }
+    let body;
     try {
-      return JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       throw errorFromResponse({ status: response.status, url, text });
     }
+    if (options.onHeaders) {
+      options.onHeaders(response.headers);
+    }
+    return body;
   }
 
   /** `GET /v2/actions`: every action in Backstage's list shape. */
@@ -97,7 +102,8 @@ class PagerDutyActionsClient {
    * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string,
    *   signal?: AbortSignal}} [options]
    * @returns {Promise<{output?: Record<string, unknown>, log?: Array<{level?: string,
-   *   message?: string}>, dryRun?: boolean}>}
+   *   message?: string}>, dryRun?: boolean, replayed: boolean}>} `replayed`: the server
+   *   answered from an earlier run with the same Idempotency-Key and ran nothing again
    */
   async runAction(actionId, input, options = {}) {
     const query = options.dryRun ? '?dryRun=true' : '';
@@ -108,11 +114,20 @@ class PagerDutyActionsClient {
     if (options.initiator) {
       headers['x-backstage-initiator'] = options.initiator;
     }
-    return this.request('POST', `/v2/actions/${encodeURIComponent(actionId).replace(/%3A/gi, ':')}${query}`, {
-      body: input ?? {},
-      headers,
-      signal: options.signal,
-    });
+    let replayed = false;
+    const body = await this.request(
+      'POST',
+      `/v2/actions/${encodeURIComponent(actionId).replace(/%3A/gi, ':')}${query}`,
+      {
+        body: input ?? {},
+        headers,
+        signal: options.signal,
+        onHeaders: h => {
+          replayed = h.get('idempotent-replayed') === 'true';
+        },
+      },
+    );
+    return { ...body, replayed };
   }
 }
 

@@ -4,10 +4,11 @@
  * The Idempotency-Key each step sends, so Backstage task recovery and retries of the same step
  * replay our first answer instead of creating a second PagerDuty service.
  *
- * The key is a pure function of what stays the same when Backstage runs a step again: the task
- * id and the step id. Where Backstage gives no step id, the action id and a hash of the
- * rendered input stand in for it. A step inside `each:` runs once per item with the same step
- * id, so when the caller passes the item's index it is part of the key too.
+ * The key is built from what stays the same when Backstage runs a step again: the task id, the
+ * step id, and a hash of the step's rendered input. The input is part of it because a step
+ * with `each:` runs once per item under the same step id, and Backstage (1.45) tells the
+ * handler nothing else about the item; a retry renders the same input again, so it gets the
+ * same key. Where Backstage gives no step id, the action id stands in for it.
  */
 
 const crypto = require('node:crypto');
@@ -33,31 +34,22 @@ function shortHash(text) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** Keep a key part printable and free of the separator; hash it when it is long or odd. */
+/** Keep a key part printable; hash it when it is long or has odd characters. */
 function part(value) {
   const text = String(value);
   return /^[A-Za-z0-9._@:/-]{1,80}$/.test(text) ? text : `h${shortHash(text)}`;
 }
 
 /**
- * @param {{taskId: string, stepId?: string, actionId: string, input?: unknown,
- *   iteration?: string | number}} source
+ * @param {{taskId: string, stepId?: string, actionId?: string, input?: unknown}} source
  * @returns {string} a key of at most 255 printable characters
  */
-function idempotencyKey({ taskId, stepId, actionId, input, iteration }) {
+function idempotencyKey({ taskId, stepId, actionId, input }) {
   if (!taskId) {
     throw new Error('an Idempotency-Key needs the task id');
   }
-  const parts = ['backstage', part(taskId)];
-  if (stepId) {
-    parts.push(part(stepId));
-    if (iteration !== undefined && iteration !== null) {
-      parts.push(`each-${part(iteration)}`);
-    }
-  } else {
-    parts.push(part(actionId), shortHash(stableStringify(input ?? {})));
-  }
-  const key = parts.join(':');
+  const where = stepId ? part(stepId) : part(actionId ?? 'action');
+  const key = ['backstage', part(taskId), where, shortHash(stableStringify(input ?? {}))].join(':');
   return key.length <= MAX_KEY_LENGTH ? key : `backstage:${shortHash(key)}`;
 }
 

@@ -6,10 +6,7 @@
  */
 
 const { coreServices, createBackendModule } = require('@backstage/backend-plugin-api');
-const {
-  createTemplateAction,
-  scaffolderActionsExtensionPoint,
-} = require('@backstage/plugin-scaffolder-node');
+const { scaffolderActionsExtensionPoint } = require('@backstage/plugin-scaffolder-node');
 const { setupPagerDutyActions } = require('./setup');
 
 const scaffolderModulePagerDutyActions = createBackendModule({
@@ -23,7 +20,7 @@ const scaffolderModulePagerDutyActions = createBackendModule({
         logger: coreServices.logger,
       },
       async init({ scaffolder, config, logger }) {
-        const { actions } = await setupPagerDutyActions({ config, logger, createTemplateAction });
+        const { actions } = await setupPagerDutyActions({ config, logger });
         scaffolder.addActions(...actions);
       },
     });

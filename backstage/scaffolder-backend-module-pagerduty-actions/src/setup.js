@@ -12,12 +12,11 @@ const { resolveActions } = require('./manifest');
 const { createPagerDutyActions } = require('./actions');
 
 /**
- * @param {{config: object, logger: {info: Function, warn: Function},
- *   createTemplateAction: (spec: object) => object, fetch?: typeof fetch,
+ * @param {{config: object, logger: {info: Function, warn: Function}, fetch?: typeof fetch,
  *   bundled?: {actions: object[]}}} deps
  * @returns {Promise<{actions: object[], source: 'server' | 'bundled'}>}
  */
-async function setupPagerDutyActions({ config, logger, createTemplateAction, fetch, bundled }) {
+async function setupPagerDutyActions({ config, logger, fetch, bundled }) {
   const settings = readModuleConfig(config);
   const client = new PagerDutyActionsClient({
     baseUrl: settings.baseUrl,
@@ -32,7 +31,7 @@ async function setupPagerDutyActions({ config, logger, createTemplateAction, fet
     timeoutMs: settings.startupTimeoutMs,
     bundled,
   });
-  return { actions: createPagerDutyActions({ actions, client, createTemplateAction }), source };
+  return { actions: createPagerDutyActions({ actions, client }), source };
 }
 
 module.exports = { setupPagerDutyActions };

@@ -33,7 +33,7 @@ test('a step run posts the input with token, Idempotency-Key and initiator', asy
   assert.equal(req.url, '/v2/actions/pagerduty:service:create');
   assert.equal(req.headers.authorization, `Bearer ${TOKEN}`);
   assert.equal(req.headers['content-type'], 'application/json');
-  assert.equal(req.headers['idempotency-key'], `backstage:${ctx.task.id}:pagerduty`);
+  assert.match(req.headers['idempotency-key'], new RegExp(`^backstage:${ctx.task.id}:pagerduty:`));
   assert.equal(req.headers['x-backstage-initiator'], 'user:default/jane');
   assert.deepEqual(JSON.parse(req.body), ctx.input);
   assert.deepEqual(ctx.outputs, okBody().output);
@@ -64,16 +64,35 @@ test('a real run never sends dryRun', async t => {
   assert.equal(server.requests[0].headers.authorization, undefined);
 });
 
-test('running the same step twice sends the same key; no user sends no initiator', async t => {
+test('running the same step again sends the same key; an each: item another', async t => {
   const server = await startFakeServer(() => ({ body: okBody() }));
   t.after(server.close);
   const client = new PagerDutyActionsClient({ baseUrl: server.baseUrl, token: TOKEN });
   const handler = createHandler({ client, actionId: ACTION });
   await handler(fakeContext({ user: undefined }));
-  await handler(fakeContext({ user: undefined, input: { name: 'other' } }));
-  const [first, second] = server.requests;
-  assert.equal(first.headers['idempotency-key'], second.headers['idempotency-key']);
-  assert.equal(first.headers['x-backstage-initiator'], undefined);
+  await handler(fakeContext({ user: undefined }));
+  await handler(fakeContext({ user: undefined, input: { name: 'other', escalationPolicyName: 'Default' } }));
+  const [first, retry, item] = server.requests.map(r => r.headers['idempotency-key']);
+  assert.equal(first, retry);
+  assert.notEqual(first, item);
+  assert.equal(server.requests[0].headers['x-backstage-initiator'], undefined);
+});
+
+test('a replayed answer is said so in the step log; a fresh one is not', async t => {
+  const server = await startFakeServer(req => ({
+    body: okBody(),
+    headers: req.headers['idempotency-key'].includes(':again:') ? { 'idempotent-replayed': 'true' } : {},
+  }));
+  t.after(server.close);
+  const client = new PagerDutyActionsClient({ baseUrl: server.baseUrl });
+  const handler = createHandler({ client, actionId: ACTION });
+  const replayed = fakeContext({ step: { id: 'again' } });
+  await handler(replayed);
+  assert.ok(replayed.logs.some(l => l.message.includes('replayed the answer')));
+  assert.equal(replayed.outputs.serviceId, 'PSVC123');
+  const fresh = fakeContext();
+  await handler(fresh);
+  assert.ok(!fresh.logs.some(l => l.message.includes('replayed')));
 });
 
 test('without a step id the key hashes the rendered input', async t => {

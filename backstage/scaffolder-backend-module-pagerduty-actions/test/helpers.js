@@ -9,7 +9,8 @@ const http = require('node:http');
 
 /**
  * @param {(req: {method: string, url: string, headers: object, body: string}) =>
- *   {status?: number, body?: unknown, raw?: string, delayMs?: number}} respond
+ *   {status?: number, body?: unknown, raw?: string, delayMs?: number,
+ *   headers?: Record<string, string>}} respond
  */
 async function startFakeServer(respond) {
   const requests = [];
@@ -22,7 +23,7 @@ async function startFakeServer(respond) {
       const answer = respond(seen) ?? {};
       const send = () => {
         if (res.destroyed) return;
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
         res.end(answer.raw ?? JSON.stringify(answer.body ?? {}));
       };
       if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
@@ -89,13 +90,9 @@ function fakeConfig(values) {
   };
 }
 
-/** What `createTemplateAction` does for plain JSON Schemas: the spec itself. */
-const identityCreateTemplateAction = spec => spec;
-
 module.exports = {
   startFakeServer,
   deadUrl,
   fakeContext,
   fakeConfig,
-  identityCreateTemplateAction,
 };

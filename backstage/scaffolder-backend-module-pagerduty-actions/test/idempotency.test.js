@@ -5,28 +5,28 @@ const assert = require('node:assert/strict');
 const { idempotencyKey, stableStringify, MAX_KEY_LENGTH } = require('../src/idempotency');
 
 const taskId = '2f1c7c1e-5d8e-4a53-9d8e-0c2b1a7e5f00';
+const input = { name: 'checkout-api', escalationPolicyName: 'Default' };
 
-test('task id and step id make the key; the input does not change it', () => {
-  const a = idempotencyKey({ taskId, stepId: 'pagerduty', actionId: 'x:y', input: { a: 1 } });
-  const b = idempotencyKey({ taskId, stepId: 'pagerduty', actionId: 'x:y', input: { a: 2 } });
-  assert.equal(a, `backstage:${taskId}:pagerduty`);
+test('the same task, step and rendered input always give the same key', () => {
+  const a = idempotencyKey({ taskId, stepId: 'pagerduty', actionId: 'x:y', input });
+  const b = idempotencyKey({ taskId, stepId: 'pagerduty', actionId: 'x:y', input: { ...input } });
   assert.equal(a, b);
+  assert.match(a, new RegExp(`^backstage:${taskId}:pagerduty:[0-9a-f]{32}$`));
 });
 
 test('another task or another step gets another key', () => {
-  const base = idempotencyKey({ taskId, stepId: 'pagerduty', actionId: 'x:y' });
-  assert.notEqual(base, idempotencyKey({ taskId: 'other-task', stepId: 'pagerduty' }));
-  assert.notEqual(base, idempotencyKey({ taskId, stepId: 'pagerduty-2' }));
+  const base = idempotencyKey({ taskId, stepId: 'pagerduty', input });
+  assert.notEqual(base, idempotencyKey({ taskId: 'other-task', stepId: 'pagerduty', input }));
+  assert.notEqual(base, idempotencyKey({ taskId, stepId: 'pagerduty-2', input }));
 });
 
-test('each: items of one step get their own keys', () => {
-  const first = idempotencyKey({ taskId, stepId: 'svc', iteration: 0 });
-  const second = idempotencyKey({ taskId, stepId: 'svc', iteration: 1 });
+test('each: items of one step (same step id, other input) get their own keys', () => {
+  const first = idempotencyKey({ taskId, stepId: 'svc', input: { name: 'a' } });
+  const second = idempotencyKey({ taskId, stepId: 'svc', input: { name: 'b' } });
   assert.notEqual(first, second);
-  assert.equal(first, idempotencyKey({ taskId, stepId: 'svc', iteration: 0 }));
 });
 
-test('without a step id: action id and a hash of the rendered input, key order ignored', () => {
+test('without a step id: the action id stands in; key order of the input is ignored', () => {
   const one = idempotencyKey({ taskId, actionId: 'pagerduty:service:create', input: { a: 1, b: [1, { c: 2, d: 3 }] } });
   const same = idempotencyKey({ taskId, actionId: 'pagerduty:service:create', input: { b: [1, { d: 3, c: 2 }], a: 1 } });
   const other = idempotencyKey({ taskId, actionId: 'pagerduty:service:create', input: { a: 2 } });

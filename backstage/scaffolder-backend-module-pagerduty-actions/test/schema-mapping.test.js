@@ -5,7 +5,6 @@ const assert = require('node:assert/strict');
 const { toActionSpec, createPagerDutyActions } = require('../src/actions');
 const { loadBundledManifest } = require('../src/manifest');
 const { PagerDutyActionsClient } = require('../src/client');
-const { identityCreateTemplateAction } = require('./helpers');
 
 const bundled = loadBundledManifest();
 
@@ -59,7 +58,6 @@ test('one native action per id, each with a handler', () => {
   const actions = createPagerDutyActions({
     actions: [{ id: 'a:one' }, { id: 'a:two' }, { id: 'a:one' }],
     client,
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.deepEqual(
     actions.map(a => a.id),

@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const { setupPagerDutyActions } = require('../src/setup');
 const { loadBundledManifest } = require('../src/manifest');
 const { readModuleConfig } = require('../src/config');
-const { startFakeServer, deadUrl, fakeConfig, identityCreateTemplateAction } = require('./helpers');
+const { startFakeServer, deadUrl, fakeConfig } = require('./helpers');
 
 function recordingLogger() {
   const lines = [];
@@ -18,7 +18,6 @@ test('server down at start-up: the bundled actions are registered and a warning 
   const { actions, source } = await setupPagerDutyActions({
     config: fakeConfig({ pagerdutyActions: { baseUrl, token: 'tok-12345678' } }),
     logger,
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.equal(source, 'bundled');
   assert.deepEqual(
@@ -46,7 +45,6 @@ test('server up at start-up: its list wins, so new actions appear with no releas
   const { actions, source } = await setupPagerDutyActions({
     config: fakeConfig({ pagerdutyActions: { baseUrl: server.baseUrl, token: 'tok-12345678' } }),
     logger: recordingLogger(),
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.equal(source, 'server');
   assert.deepEqual(
@@ -62,7 +60,6 @@ test('a slow server at start-up does not hold Backstage: bundled after the start
   const { source } = await setupPagerDutyActions({
     config: fakeConfig({ pagerdutyActions: { baseUrl: server.baseUrl, startupTimeoutSeconds: 0.2 } }),
     logger: recordingLogger(),
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.equal(source, 'bundled');
   assert.ok(Date.now() - started < 2000);
@@ -74,7 +71,6 @@ test('a server answering garbage at start-up falls back to the bundled list', as
   const { source } = await setupPagerDutyActions({
     config: fakeConfig({ pagerdutyActions: { baseUrl: server.baseUrl } }),
     logger: recordingLogger(),
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.equal(source, 'bundled');
 });
@@ -85,7 +81,6 @@ test('refreshAtStartup false never calls the server', async t => {
   const { source } = await setupPagerDutyActions({
     config: fakeConfig({ pagerdutyActions: { baseUrl: server.baseUrl, refreshAtStartup: false } }),
     logger: recordingLogger(),
-    createTemplateAction: identityCreateTemplateAction,
   });
   assert.equal(source, 'bundled');
   assert.equal(server.requests.length, 0);

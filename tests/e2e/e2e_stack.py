@@ -1,0 +1,246 @@
+"""The processes of one end-to-end run: the PagerDuty sandbox, our server, a real Backstage.
+
+Each is a child process on a free 127.0.0.1 port, with its output in a log file of the run, so
+a failure shows what each one said. Backstage's node modules are installed with ``npm ci``
+from the committed lock file when missing or stale, and kept in ``e2e/backstage/node_modules``
+between local runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+BACKSTAGE_DIR = REPO / "e2e" / "backstage"
+MODULE_DIR = REPO / "backstage" / "scaffolder-backend-module-pagerduty-actions"
+VENV_BIN = Path(sys.executable).parent
+INSTALL_STAMP = BACKSTAGE_DIR / "node_modules" / ".pagerduty-actions-e2e-stamp"
+NPM_CI_TIMEOUT = 900
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start; the message carries the end of its log."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _install_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (BACKSTAGE_DIR / "package.json", BACKSTAGE_DIR / "package-lock.json"):
+        digest.update(path.read_bytes())
+    digest.update(
+        subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.encode()
+    )
+    return digest.hexdigest()
+
+
+def ensure_node_modules(log_dir: Path) -> float:
+    """Run ``npm ci`` unless the cached install matches the lock file; seconds spent."""
+    fingerprint = _install_fingerprint()
+    if INSTALL_STAMP.is_file() and INSTALL_STAMP.read_text() == fingerprint:
+        return 0.0
+    started = time.monotonic()
+    env = {**os.environ, "npm_config_nodedir": "/usr", "npm_config_fund": "false"}
+    log = log_dir / "npm-ci.log"
+    with log.open("w") as out:
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit"],
+            cwd=BACKSTAGE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=NPM_CI_TIMEOUT,
+        )
+    if result.returncode != 0:
+        raise StackError(f"npm ci failed in {BACKSTAGE_DIR}:\n{tail(log)}")
+    INSTALL_STAMP.write_text(fingerprint)
+    return time.monotonic() - started
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {path})"
+
+
+@dataclass
+class Process:
+    """A child process in its own process group, its output in ``log``."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self) -> None:
+        if not self.alive():
+            return
+        os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=10)
+
+
+def spawn(
+    name: str,
+    argv: list[str],
+    log_dir: Path,
+    *,
+    cwd: Path = REPO,
+    env: dict[str, str] | None = None,
+) -> Process:
+    log = log_dir / f"{name}.log"
+    out = log.open("wb")
+    popen = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    out.close()
+    return Process(name, popen, log)
+
+
+def wait_until(process: Process, ready: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise StackError(f"{process.name} exited before {what}:\n{tail(process.log)}")
+        try:
+            if ready():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.2)
+    raise StackError(f"{process.name}: no {what} within {timeout:.0f} s:\n{tail(process.log)}")
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    return lambda: httpx.get(url, timeout=2).status_code == 200
+
+
+@dataclass
+class Stack:
+    """URLs and tokens of a running stack; ``stop()`` ends every process."""
+
+    run_dir: Path
+    sandbox_url: str = ""
+    server_url: str = ""
+    backstage_url: str = ""
+    server_token: str = "e2e-actions-token-0123456789"
+    backstage_token: str = "e2e-backstage-token-0123456789"
+    install_seconds: float = 0.0
+    processes: list[Process] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name} ({p.log}) ---\n{tail(p.log)}" for p in self.processes)
+
+
+def _start_sandbox(stack: Stack) -> None:
+    port = free_port()
+    process = spawn(
+        "sandbox",
+        [str(VENV_BIN / "pagerduty-actions"), "sandbox", "--port", str(port)],
+        stack.run_dir,
+    )
+    stack.processes.append(process)
+    stack.sandbox_url = f"http://127.0.0.1:{port}"
+    wait_until(
+        process, http_ok(f"{stack.sandbox_url}/_sandbox/health"), timeout=30, what="sandbox health"
+    )
+
+
+def _start_server(stack: Stack) -> None:
+    port = free_port()
+    data = stack.run_dir / "server-data"
+    data.mkdir()
+    config = stack.run_dir / "server.yaml"
+    config.write_text(
+        f"server: {{host: 127.0.0.1, port: {port}}}\n"
+        f"dataDir: {data}\n"
+        f"auth: {{tokens: [{{name: backstage, token: {stack.server_token}}}]}}\n"
+        "pagerDuty:\n"
+        "  apiToken: sandbox-token\n"
+        f"  apiBaseUrl: {stack.sandbox_url}\n"
+        f"  eventsBaseUrl: {stack.sandbox_url}/events\n"
+        f"database: {{url: 'sqlite:///{data}/actions.db'}}\n",
+        encoding="utf-8",
+    )
+    process = spawn(
+        "server",
+        [str(VENV_BIN / "pagerduty-actions"), "serve", "--config", str(config)],
+        stack.run_dir,
+    )
+    stack.processes.append(process)
+    stack.server_url = f"http://127.0.0.1:{port}"
+    wait_until(process, http_ok(f"{stack.server_url}/readyz"), timeout=30, what="readiness")
+
+
+def _start_backstage(stack: Stack) -> None:
+    port = free_port()
+    env = {
+        "BACKSTAGE_PORT": str(port),
+        "BACKSTAGE_TEST_TOKEN": stack.backstage_token,
+        "PAGERDUTY_ACTIONS_URL": stack.server_url,
+        "PAGERDUTY_ACTIONS_TOKEN": stack.server_token,
+        # --no-node-snapshot: Node 20 runs no scaffolder task without it (isolated-vm).
+        # --preserve-symlinks: our module is a file: link; its peer dependencies must resolve
+        # from this backend's node_modules, as they do when installed from a registry.
+        "NODE_OPTIONS": "--no-node-snapshot --preserve-symlinks",
+        "NODE_ENV": "development",
+    }
+    process = spawn(
+        "backstage",
+        ["node", "index.js", "--config", "app-config.yaml"],
+        stack.run_dir,
+        cwd=BACKSTAGE_DIR,
+        env=env,
+    )
+    stack.processes.append(process)
+    stack.backstage_url = f"http://127.0.0.1:{port}"
+    wait_until(
+        process,
+        http_ok(f"{stack.backstage_url}/.backstage/health/v1/readiness"),
+        timeout=120,
+        what="readiness",
+    )
+
+
+def start_stack(run_dir: Path) -> Stack:
+    """Install (if needed) and start all three; on any failure, stop what started."""
+    stack = Stack(run_dir=run_dir)
+    try:
+        stack.install_seconds = ensure_node_modules(run_dir)
+        _start_sandbox(stack)
+        _start_server(stack)
+        _start_backstage(stack)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

@@ -1,0 +1,85 @@
+"""What the end-to-end run checks for each shipped template (``templates/*/template.yaml``).
+
+Every shipped template runs through the real Backstage with its ``values.example.yaml``; this
+table says how it reaches us (``proxy`` through ``http:backstage:request``, or ``native``
+through our module), which PagerDuty call to break for the failure run, and what must be true
+afterwards. A template without an entry fails the run with a message saying to add one here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from e2e_api import Sandbox, TaskResult
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished run of a template, with what the checks need."""
+
+    template: str
+    values: dict[str, Any]
+    task: TaskResult
+    sandbox: Sandbox
+
+
+@dataclass(frozen=True)
+class TemplateCase:
+    path: Literal["proxy", "native"]
+    check: Callable[[Run], None]
+    # The PagerDuty call the failure run breaks (method, path template of the sandbox).
+    fault: tuple[str, str] = ("POST", "/services")
+    # Extra values for the failure run, merged over values.example.yaml.
+    fault_values: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+def _grouping_word(values: dict[str, Any]) -> str | None:
+    word = values.get("alertGrouping")
+    return None if word in (None, "none") else str(word)
+
+
+def check_service_template(run: Run) -> None:
+    """The service exists once, with the example's grouping, and the output links to it."""
+    services = run.sandbox.services_named(run.values["name"])
+    assert len(services) == 1, f"expected one service {run.values['name']!r}, got {services}"
+    service = services[0]
+    policy = run.sandbox.escalation_policy_id(run.values["escalationPolicyName"])
+    assert service["escalation_policy"] == policy
+    assert [i["vendor"] for i in service["integrations"]][:1] == ["PRO19CT"]
+    groupings = run.sandbox.grouping_of(service["id"])
+    expected = _grouping_word(run.values)
+    assert [g["type"] for g in groupings] == ([expected] if expected else [])
+    links = {link["title"]: link.get("url") for link in run.task.output.get("links", [])}
+    assert links["PagerDuty service"].endswith(f"/service-directory/{service['id']}")
+    text = " ".join(t["content"] for t in run.task.output.get("text", []))
+    assert service["id"] in text
+    if expected:
+        assert expected in text
+    # The integration key is a secret: unless asked for, it is in no task output.
+    key = service["integrations"][0]["integration_key"]
+    if not run.values.get("writeIntegrationKey"):
+        assert key not in str(run.task.output)
+
+
+CASES: dict[str, TemplateCase] = {
+    "pagerduty-service": TemplateCase(path="proxy", check=check_service_template),
+    "pagerduty-service-native": TemplateCase(path="native", check=check_service_template),
+}
+
+
+def shipped_templates() -> list[str]:
+    return sorted(p.parent.name for p in TEMPLATES_DIR.glob("*/template.yaml"))
+
+
+def case_for(template: str) -> TemplateCase:
+    case = CASES.get(template)
+    assert case is not None, (
+        f"templates/{template} has no end-to-end check: add a TemplateCase for it to "
+        f"CASES in {Path(__file__).name}"
+    )
+    return case
