@@ -202,13 +202,16 @@ def _start_server(stack: Stack) -> None:
     wait_until(process, http_ok(f"{stack.server_url}/readyz"), timeout=30, what="readiness")
 
 
-def _start_backstage(stack: Stack) -> None:
+def start_backstage(
+    run_dir: Path, *, server_url: str, server_token: str, token: str, name: str = "backstage"
+) -> tuple[Process, str]:
+    """A Backstage backend whose module and proxy point at ``server_url``; ready on return."""
     port = free_port()
     env = {
         "BACKSTAGE_PORT": str(port),
-        "BACKSTAGE_TEST_TOKEN": stack.backstage_token,
-        "PAGERDUTY_ACTIONS_URL": stack.server_url,
-        "PAGERDUTY_ACTIONS_TOKEN": stack.server_token,
+        "BACKSTAGE_TEST_TOKEN": token,
+        "PAGERDUTY_ACTIONS_URL": server_url,
+        "PAGERDUTY_ACTIONS_TOKEN": server_token,
         # --no-node-snapshot: Node 20 runs no scaffolder task without it (isolated-vm).
         # --preserve-symlinks: our module is a file: link; its peer dependencies must resolve
         # from this backend's node_modules, as they do when installed from a registry.
@@ -216,20 +219,34 @@ def _start_backstage(stack: Stack) -> None:
         "NODE_ENV": "development",
     }
     process = spawn(
-        "backstage",
+        name,
         ["node", "index.js", "--config", "app-config.yaml"],
-        stack.run_dir,
+        run_dir,
         cwd=BACKSTAGE_DIR,
         env=env,
     )
-    stack.processes.append(process)
-    stack.backstage_url = f"http://127.0.0.1:{port}"
-    wait_until(
-        process,
-        http_ok(f"{stack.backstage_url}/.backstage/health/v1/readiness"),
-        timeout=120,
-        what="readiness",
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(
+            process,
+            http_ok(f"{url}/.backstage/health/v1/readiness"),
+            timeout=120,
+            what="readiness",
+        )
+    except BaseException:
+        process.stop()
+        raise
+    return process, url
+
+
+def _start_backstage(stack: Stack) -> None:
+    process, stack.backstage_url = start_backstage(
+        stack.run_dir,
+        server_url=stack.server_url,
+        server_token=stack.server_token,
+        token=stack.backstage_token,
     )
+    stack.processes.append(process)
 
 
 def start_stack(run_dir: Path) -> Stack:

@@ -5,13 +5,14 @@ through the proxy with Roadie's http:backstage:request, against our server and t
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from e2e_api import Backstage, Sandbox
-from e2e_stack import BACKSTAGE_DIR, Stack
+from e2e_stack import BACKSTAGE_DIR, MODULE_DIR, Stack, free_port, start_backstage, tail
 from e2e_templates import TEMPLATES_DIR, Run, case_for, shipped_templates
 from ruamel.yaml import YAML
 
@@ -164,3 +165,33 @@ def test_retrying_a_task_replays_the_step_and_creates_no_second_service(
     assert healthy_sandbox.services_named(values["name"]) == [service]
     text = {t["title"]: t["content"] for t in retried.output["text"]}
     assert text["Service id"] == service["id"]
+
+
+def test_backstage_starts_with_our_server_down_and_steps_say_where_they_failed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    process, url = start_backstage(
+        tmp_path,
+        server_url=dead,
+        server_token=stack.server_token,
+        token=stack.backstage_token,
+        name="backstage-server-down",
+    )
+    try:
+        backstage = Backstage(url, stack.backstage_token)
+        bundled = json.loads((MODULE_DIR / "actions.json").read_text(encoding="utf-8"))
+        listed = backstage.actions()
+        for action in bundled["actions"]:
+            assert listed[action["id"]]["schema"]["input"] == action["schema"]["input"]
+        assert "registering the" in tail(process.log, 400), "a warning says the list is bundled"
+
+        template = "pagerduty-service-native"
+        _register(backstage, TEMPLATES_DIR / template / "template.yaml")
+        task = backstage.run(template, _example_values(template))
+        assert task.status == "failed"
+        assert task.error["name"] == "PagerDutyActionsUnavailableError"
+        assert f"cannot reach pagerduty-actions at {dead}/v2/actions/" in task.error["message"]
+        assert "pagerdutyActions.baseUrl" in task.error["message"]
+    finally:
+        process.stop()
