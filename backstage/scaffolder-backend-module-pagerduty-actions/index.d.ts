@@ -96,6 +96,14 @@ export declare function resolveActions(options: {
 
 /** An error body of our server: `name` and `message` are the server's own. */
 export declare class PagerDutyActionsError extends Error {
+  constructor(fields: {
+    name: string;
+    message: string;
+    statusCode: number;
+    details?: unknown[];
+    upstream?: unknown;
+    retryable?: boolean;
+  });
   readonly statusCode: number;
   readonly details?: unknown[];
   readonly upstream?: unknown;
