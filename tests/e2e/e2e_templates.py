@@ -34,8 +34,20 @@ class TemplateCase:
     check: Callable[[Run], None]
     # The PagerDuty call the failure run breaks (method, path template of the sandbox).
     fault: tuple[str, str] = ("POST", "/services")
-    # Extra values for the failure run, merged over values.example.yaml.
+    # Values of the failure run from the example's (default: the name gets "-fault").
     fault_values: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Set up what a run needs (a bare git remote, a catalog entity...) in a fresh directory
+    # and return the values to run with; default: values.example.yaml as it is.
+    prepare: Callable[[dict[str, Any], Path], dict[str, Any]] | None = None
+
+    def values_for_run(self, example: dict[str, Any], workdir: Path) -> dict[str, Any]:
+        return self.prepare(example, workdir) if self.prepare else dict(example)
+
+    def values_for_fault(self, example: dict[str, Any], workdir: Path) -> dict[str, Any]:
+        values = self.values_for_run(example, workdir)
+        if self.fault_values:
+            return self.fault_values(values)
+        return {**values, "name": f"{values['name']}-fault"} if "name" in values else values
 
 
 def _grouping_word(values: dict[str, Any]) -> str | None:

@@ -37,11 +37,11 @@ def _register(backstage: Backstage, template_file: Path) -> str:
 
 @pytest.mark.parametrize("template", shipped_templates())
 def test_shipped_template_runs_and_leaves_the_service_in_pagerduty(
-    template: str, backstage: Backstage, healthy_sandbox: Sandbox
+    template: str, backstage: Backstage, healthy_sandbox: Sandbox, tmp_path: Path
 ) -> None:
     case = case_for(template)
     name = _register(backstage, TEMPLATES_DIR / template / "template.yaml")
-    values = _example_values(template)
+    values = case.values_for_run(_example_values(template), tmp_path)
     task = backstage.run(name, values)
     assert task.status == "completed", f"{task.error}\n{task.log()}"
     case.check(Run(template, values, task, healthy_sandbox))
@@ -49,16 +49,11 @@ def test_shipped_template_runs_and_leaves_the_service_in_pagerduty(
 
 @pytest.mark.parametrize("template", shipped_templates())
 def test_pagerduty_failure_fails_the_task(
-    template: str, backstage: Backstage, healthy_sandbox: Sandbox
+    template: str, backstage: Backstage, healthy_sandbox: Sandbox, tmp_path: Path
 ) -> None:
     case = case_for(template)
     name = _register(backstage, TEMPLATES_DIR / template / "template.yaml")
-    values = _example_values(template)
-    values = (
-        case.fault_values(values)
-        if case.fault_values
-        else {**values, "name": f"{values['name']}-fault"}
-    )
+    values = case.values_for_fault(_example_values(template), tmp_path)
     method, path = case.fault
     # Enough failures to outlast our server's own retries of the call.
     healthy_sandbox.fail_next(20, 500, method, path)
@@ -81,9 +76,10 @@ def test_pagerduty_failure_fails_the_task(
     "template", [t for t in shipped_templates() if case_for(t).path == "native"]
 )
 def test_dry_run_plans_without_writing_to_pagerduty(
-    template: str, backstage: Backstage, healthy_sandbox: Sandbox
+    template: str, backstage: Backstage, healthy_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    values = {**_example_values(template), "name": f"dry-run-{next(_unique)}"}
+    values = case_for(template).values_for_run(_example_values(template), tmp_path)
+    values = {**values, "name": f"dry-run-{next(_unique)}"}
     healthy_sandbox.clear_requests()
     result = backstage.dry_run(TEMPLATES_DIR / template / "template.yaml", values)
     messages = "\n".join(str(entry["body"].get("message", "")) for entry in result["log"])
