@@ -76,6 +76,7 @@ def check_service_template(run: Run) -> None:
     key = service["integrations"][0]["integration_key"]
     if not run.values.get("writeIntegrationKey"):
         assert key not in str(run.task.output)
+    assert key not in run.task.log(), "the integration key leaked into the task log"
 
 
 CASES: dict[str, TemplateCase] = {
