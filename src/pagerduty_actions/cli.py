@@ -228,3 +228,7 @@ def sandbox(
 
 
 main.add_command(template_group)
+
+from .cli_sync import sync_command  # noqa: E402
+
+main.add_command(sync_command)

@@ -40,4 +40,30 @@ def map_pagerduty_error(exc: BaseException) -> ActionError | None:
     return UpstreamError(str(exc), upstream=upstream, retryable=retryable)
 
 
-ERROR_MAPPERS = (map_pagerduty_error,)
+def map_scm_error(exc: BaseException) -> ActionError | None:
+    """Git host and repository errors: caller mistakes are 400, host failures 502."""
+    from ..scm import ScmError
+
+    if not isinstance(exc, ScmError):
+        return None
+    message = str(exc)
+    field = getattr(exc, "field", None)
+    details = [{"path": f"$.{field}", "message": message}] if field else None
+    if exc.status == 409:
+        return ConflictError(message, retryable=True)
+    if exc.status >= 500:
+        upstream = {"service": "git", "host": getattr(exc, "host", None)}
+        return UpstreamError(message, upstream=upstream, retryable=bool(exc.retryable))
+    return InputError(message, details=details)
+
+
+def map_catalog_error(exc: BaseException) -> ActionError | None:
+    """A catalog file we cannot edit safely: nothing was changed, the message says why."""
+    from ..catalog import CatalogError
+
+    if not isinstance(exc, CatalogError):
+        return None
+    return InputError(exc.message, details=[{"path": "$.catalogPath", "message": exc.message}])
+
+
+ERROR_MAPPERS = (map_pagerduty_error, map_scm_error, map_catalog_error)

@@ -12,7 +12,7 @@ from ..bootstrap import build_services
 from ..config import Config
 from ..registry import Registry
 from ..services import Services
-from . import actions, docs, health, templates_api
+from . import actions, docs, health, sync_api, templates_api
 from .auth import TokenAuth
 from .errors import register_error_handlers
 from .metrics import Metrics
@@ -41,7 +41,7 @@ def create_app(
         auth=TokenAuth(config.auth_tokens),
         metrics=Metrics(),
     )
-    for blueprint in (health.bp, actions.bp, docs.bp, templates_api.bp):
+    for blueprint in (health.bp, actions.bp, docs.bp, sync_api.bp, templates_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(_before)

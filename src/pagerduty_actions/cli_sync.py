@@ -1,0 +1,120 @@
+"""``pagerduty-actions sync``: a dependency sync from the command line, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .bootstrap import build_services
+from .config import load_config
+from .errors import ActionError, ConfigError, StartupError
+from .handlers.dependencies_sync import options_from_input
+from .logging_setup import configure_logging
+from .sync.model import STRATEGIES
+from .sync.runs import SyncRun
+
+
+class _Bar:
+    """One line that redraws: phase, done/total and calls spent (stderr, so --json stays clean)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, phase: str, done: int, total: int, calls: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / total) if total else 0
+        line = (
+            f"\r{phase:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {calls} calls"
+        )
+        if line != self.last:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            self.last = line
+
+    def close(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\n")
+
+
+def _summary(report: dict[str, Any]) -> str:
+    if report.get("message"):
+        return str(report["message"])
+    counts = report["counts"]
+    lines = [
+        f"strategy {report['strategy']}{' (dry run)' if report['dryRun'] else ''}: "
+        f"{counts['entities']} component(s), {counts['mapped']} mapped, "
+        f"{counts['changes']} change(s), {counts['calls']} PagerDuty call(s)",
+    ]
+    lines += [
+        f"  {c.get('kind', 'edit')} {_describe(c)} — {c['reason']}" for c in report["changes"]
+    ]
+    for failure in report["failed"]:
+        lines.append(f"  FAILED {_describe(failure)}: {failure['error']}")
+    if report["notAttempted"]:
+        lines.append(
+            f"  not attempted: {len(report['notAttempted'])} change(s); run again to finish"
+        )
+    lines += [
+        f"  kept {k['dependent']} -> {k['supporting']} ({k['reason']})" for k in report["kept"]
+    ]
+    lines += [
+        f"  {u['status']}: {u['entityRef']} {u['detail']}".rstrip() for u in report["unmapped"]
+    ]
+    lines += [f"  problem: {p}" for p in report["problems"]]
+    return "\n".join(lines)
+
+
+def _describe(change: dict[str, Any]) -> str:
+    if change.get("side") == "pagerduty":
+        return f"{change['dependent']} -> {change['supporting']}"
+    return f"{change.get('entityRef')} dependsOn +{change.get('added')} -{change.get('removed')}"
+
+
+@click.command("sync")
+@click.option("--strategy", type=click.Choice(STRATEGIES), help="Override the stored strategy.")
+@click.option("--dry-run", is_flag=True, help="Plan only; write nothing.")
+@click.option("--entity", "entities", multiple=True, help="Limit to this entity ref (repeatable).")
+@click.option("--account", help="PagerDuty account id (default account otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), envvar="PAGERDUTY_ACTIONS_CONFIG"
+)
+def sync_command(
+    strategy: str | None,
+    dry_run: bool,
+    entities: tuple[str, ...],
+    account: str | None,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Sync service dependencies between the Backstage catalog and PagerDuty."""
+    configure_logging("text", "WARNING")
+    try:
+        config = load_config(config_path)
+        services = build_services(config)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    bar = _Bar(enabled=True)
+    try:
+        payload = {"strategy": strategy, "entities": list(entities), "account": account}
+        options = options_from_input({k: v for k, v in payload.items() if v}, dry_run)
+        report = SyncRun(services, options, started_by="cli").execute(bar)
+    except ActionError as exc:
+        bar.close()
+        click.echo(
+            json.dumps(exc.body(), indent=2) if as_json else f"Error: {exc.message}",
+            err=not as_json,
+        )
+        sys.exit(1)
+    finally:
+        services.close()
+    bar.close()
+    click.echo(json.dumps(report, indent=2) if as_json else _summary(report))
+    if report.get("counts", {}).get("failed"):
+        sys.exit(1)

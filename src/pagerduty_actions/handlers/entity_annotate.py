@@ -1,0 +1,213 @@
+"""``pagerduty:entity:annotate``: write ``pagerduty.com/*`` annotations into a component's own
+``catalog-info.yaml``, as a reviewed pull request (default) or a direct commit.
+
+PagerDuty's plugin keeps mappings in its own table and patches entities in memory; we change
+the file a person owns instead, touching only the annotation lines. The integration key is a
+secret, so by default only the service id (and the account, when not the default) is written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2.sandbox import SandboxedEnvironment
+from ruamel.yaml import YAML
+
+from .. import pagerduty as pd
+from ..catalog import backstage_api, select_entity, set_annotations
+from ..context import ActionContext
+from ..errors import InputError
+from ..pagerduty.resources import integrations, services
+from ..paths import data_dir
+from ..scm import deliver_file_change, parse_repo_url
+from ..scm.delivery import EditOutcome
+from ..sync.sources import integration_key_index
+
+PREFIX = "pagerduty.com/"
+SERVICE_ID = "pagerduty.com/service-id"
+INTEGRATION_KEY = "pagerduty.com/integration-key"
+ACCOUNT = "pagerduty.com/account"
+MASK = "********"
+
+
+def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
+    integrations_config = ctx.services.config.section("integrations")
+    location = parse_repo_url(payload["repoUrl"], integrations_config)
+    wanted = payload["annotations"]
+    removing = bool(wanted.get("remove"))
+    to_set, service_url = ({}, None) if removing else _annotations_to_set(ctx, payload)
+    secrets = [v for k, v in to_set.items() if k == INTEGRATION_KEY]
+    catalog_path = payload.get("catalogPath", "catalog-info.yaml")
+    seen: dict[str, Any] = {}
+
+    def edit(text: str) -> EditOutcome:
+        ref = payload.get("entityRef")
+        remove = _pagerduty_keys(text, ref) if removing else []
+        result = set_annotations(text, ref, to_set, remove, path=catalog_path)
+        seen.update(entity=result.entity_ref, removed=remove)
+        return EditOutcome(result.text, result.changed, result.diff)
+
+    entity_hint = payload.get("entityRef") or location.repo
+    title = payload.get("title") or (
+        f"Remove PagerDuty annotations from {entity_hint}" if removing
+        else f"Connect {entity_hint} to PagerDuty"
+    )  # fmt: skip
+    mode = payload.get("delivery", "pull-request")
+    delivered = deliver_file_change(
+        location,
+        integrations=integrations_config,
+        path=catalog_path,
+        edit=edit,
+        commit_message=payload.get("commitMessage") or title,
+        mode=mode,
+        branch=payload.get("branch"),
+        branch_name=f"annotate-{_slug(entity_hint)}",
+        title=title,
+        body=_body(payload, to_set, removing, service_url, ctx.initiator, catalog_path),
+        draft=bool(payload.get("draft", False)),
+        author=payload.get("author"),
+        dry_run=ctx.dry_run,
+    )
+    entity_ref = str(seen.get("entity") or entity_hint)
+    _log_outcome(ctx, delivered, entity_ref, mode)
+    refreshed = False
+    if payload.get("refreshCatalog") and delivered.changed and not ctx.dry_run and mode == "commit":
+        refreshed = _refresh(ctx, entity_ref)
+    return {
+        "changed": delivered.changed,
+        "commitSha": delivered.commit_sha,
+        "branch": delivered.branch,
+        "pullRequestUrl": delivered.pull_request_url,
+        "pullRequestNumber": delivered.pull_request_number,
+        "diff": _mask(delivered.diff, secrets),
+        "entityRef": entity_ref,
+        "annotations": {k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
+        "refreshed": refreshed,
+        "warnings": list(ctx.warnings),
+    }
+
+
+def _annotations_to_set(
+    ctx: ActionContext, payload: dict[str, Any]
+) -> tuple[dict[str, str], str | None]:
+    """Resolve what to write: the service id (given, or found from a key), the account when
+    it is not the default, the integration key only when asked, and any other keys."""
+    wanted = payload["annotations"]
+    client = ctx.services.pagerduty_client(payload.get("account"))
+    service_id = wanted.get("serviceId")
+    key = wanted.get("integrationKey")
+    if service_id is None and isinstance(key, str):
+        service_id = integration_key_index(client).get(key)
+        if service_id is None:
+            raise InputError(
+                "no PagerDuty service in this account owns the given integration key",
+                details=[{"path": "$.annotations.integrationKey", "message": "unknown key"}],
+            )
+    out: dict[str, str] = {}
+    service_url = None
+    if service_id is not None:
+        try:
+            service = services.get(client, service_id, retry_404_for=3.0)
+        except pd.NotFoundError:
+            raise InputError(
+                f"PagerDuty service {service_id} does not exist in account {client.account.id!r}",
+                details=[{"path": "$.annotations.serviceId", "message": "not found"}],
+            ) from None
+        out[SERVICE_ID] = service_id
+        service_url = service.get("html_url")
+    if key is True:
+        found = integrations.find_backstage(client, str(service_id)) if service_id else None
+        if not found or not found.get("integration_key"):
+            raise InputError(
+                f"service {service_id} has no Backstage integration to take the key from; "
+                "create one (pagerduty:service:create with ifExists: reuse) or pass the key",
+                details=[
+                    {"path": "$.annotations.integrationKey", "message": "no Backstage integration"}
+                ],
+            )
+        out[INTEGRATION_KEY] = str(found["integration_key"])
+    elif isinstance(key, str):
+        out[INTEGRATION_KEY] = key
+    account = wanted.get("account") or (None if client.account.is_default else client.account.id)
+    if account:
+        out[ACCOUNT] = account
+    out.update(wanted.get("other") or {})
+    return out, service_url
+
+
+def _pagerduty_keys(text: str, entity_ref: str | None) -> list[str]:
+    """The entity's current ``pagerduty.com/*`` annotation keys (for ``remove: true``)."""
+    info = select_entity(text, entity_ref)
+    documents = list(YAML(typ="safe", pure=True).load_all(text))
+    document = documents[info.document_index] or {}
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    return [k for k in annotations if isinstance(k, str) and k.startswith(PREFIX)]
+
+
+def _body(
+    payload: dict[str, Any],
+    to_set: dict[str, str],
+    removing: bool,
+    service_url: str | None,
+    initiator: str | None,
+    catalog_path: str,
+) -> str:
+    source = payload.get("body")
+    if source is None:
+        source = (data_dir("templates") / "pull-requests" / "annotate.md.j2").read_text(
+            encoding="utf-8"
+        )
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    try:
+        return env.from_string(source).render(
+            entityRef=payload.get("entityRef") or f"the component in {catalog_path}",
+            catalogPath=catalog_path,
+            annotations={k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
+            removed=["every pagerduty.com/* annotation"] if removing else [],
+            serviceUrl=service_url,
+            initiator=initiator,
+        )
+    except Exception as exc:  # a template error in the caller's body
+        raise InputError(
+            f"body is not a valid Jinja2 template: {exc}",
+            details=[{"path": "$.body", "message": str(exc)}],
+        ) from None
+
+
+def _log_outcome(ctx: ActionContext, delivered: Any, entity_ref: str, mode: str) -> None:
+    if not delivered.changed:
+        ctx.log(f"{entity_ref} already has these annotations: nothing to commit")
+    elif ctx.dry_run:
+        ctx.log(f"dry run: {entity_ref} would change ({mode}); nothing pushed")
+    elif delivered.pull_request_url:
+        ctx.log(f"pull request for {entity_ref}: {delivered.pull_request_url}")
+    else:
+        ctx.log(f"committed {delivered.commit_sha} to {delivered.branch} for {entity_ref}")
+
+
+def _refresh(ctx: ActionContext, entity_ref: str) -> bool:
+    backstage = ctx.services.config.section("backstage")
+    if not backstage.get("baseUrl"):
+        ctx.warn(
+            "refreshCatalog: backstage.baseUrl is not configured; "
+            "the catalog refreshes on its own cycle"
+        )
+        return False
+    try:
+        backstage_api.refresh_entity(str(backstage["baseUrl"]), backstage.get("token"), entity_ref)
+    except backstage_api.CatalogApiError as exc:
+        ctx.warn(f"refreshCatalog: Backstage did not accept the refresh: {exc}")
+        return False
+    ctx.log(f"asked Backstage to refresh {entity_ref}")
+    return True
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "entity"
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text

@@ -1,0 +1,134 @@
+"""``/v2/sync``, ``/v2/settings`` and ``/v2/mappings``: the dependency sync's HTTP side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify
+
+from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..errors import InputError, NotFoundError, ServiceUnavailableError
+from ..handlers.dependencies_sync import options_from_input
+from ..services import Services
+from ..store.settings import MappingStore, SettingsStore
+from ..store.sync_runs import SyncRunStore
+from ..sync.engine import STRATEGY_SETTING
+from ..sync.mappings_view import current_mappings
+from ..sync.model import STRATEGIES
+from ..sync.runs import SyncRun
+from .actions import read_json_object
+from .state import app_state
+
+bp = Blueprint("sync", __name__)
+SETTINGS: dict[str, tuple[str, ...]] = {STRATEGY_SETTING: STRATEGIES}
+
+
+def _services() -> Services:
+    services = app_state().services
+    if services.db is None:
+        raise ServiceUnavailableError("the database is not configured")
+    return services
+
+
+def _caller() -> str:
+    caller = g.get("caller")
+    return caller.name if caller else "anonymous"
+
+
+@bp.post("/v2/sync")
+def start_sync() -> tuple[Response, int]:
+    body = read_json_object()
+    unknown = set(body) - {"strategy", "entities", "account", "dryRun"}
+    if unknown:
+        raise InputError(
+            f"unknown fields {sorted(unknown)}; allowed: strategy, entities, account, dryRun"
+        )
+    if body.get("strategy") is not None and body["strategy"] not in STRATEGIES:
+        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    run = SyncRun(_services(), options_from_input(body, False), started_by=_caller())
+    run.start_in_background()
+    response = jsonify({"runId": run.id, "status": "running", "href": f"/v2/sync/runs/{run.id}"})
+    response.headers["Location"] = f"/v2/sync/runs/{run.id}"
+    return response, 202
+
+
+@bp.get("/v2/sync/runs")
+def list_runs() -> Response:
+    return jsonify(SyncRunStore(_services().db).recent())  # type: ignore[arg-type]
+
+
+@bp.get("/v2/sync/runs/<run_id>")
+def get_run(run_id: str) -> Response:
+    run = SyncRunStore(_services().db).get(run_id)  # type: ignore[arg-type]
+    if run is None:
+        raise NotFoundError(f"no sync run {run_id!r}")
+    return jsonify(run)
+
+
+def _setting_id(setting_id: str) -> tuple[str, ...]:
+    if setting_id not in SETTINGS:
+        raise NotFoundError(f"no setting {setting_id!r}; known settings: {', '.join(SETTINGS)}")
+    return SETTINGS[setting_id]
+
+
+@bp.get("/v2/settings/<setting_id>")
+def get_setting(setting_id: str) -> Response:
+    _setting_id(setting_id)
+    services = _services()
+    stored = SettingsStore(services.db).get(setting_id)  # type: ignore[arg-type]
+    default = services.config.section("sync").get("strategy", "disabled")
+    return jsonify(
+        {
+            "id": setting_id,
+            "value": stored if stored is not None else default,
+            "stored": stored is not None,
+        }
+    )
+
+
+@bp.put("/v2/settings/<setting_id>")
+def put_setting(setting_id: str) -> Response:
+    allowed = _setting_id(setting_id)
+    body = read_json_object()
+    value = body.get("value")
+    if value not in allowed:
+        raise InputError(
+            f"value must be one of {', '.join(allowed)}",
+            details=[{"path": "$.value", "message": f"{value!r} is not one of {list(allowed)}"}],
+        )
+    SettingsStore(_services().db).put(setting_id, value, by=_caller())  # type: ignore[arg-type]
+    return jsonify({"id": setting_id, "value": value, "stored": True})
+
+
+def _entity_ref(text: str) -> str:
+    try:
+        return str(parse_entity_ref(text)).lower()
+    except InvalidEntityRefError as exc:
+        raise InputError(str(exc)) from None
+
+
+@bp.get("/v2/mappings")
+def list_mappings() -> Response:
+    return jsonify(current_mappings(_services()))
+
+
+@bp.put("/v2/mappings/<path:entity_ref>")
+def put_mapping(entity_ref: str) -> Response:
+    ref = _entity_ref(entity_ref)
+    body = read_json_object()
+    unknown = set(body) - {"serviceId", "account"}
+    if unknown or "serviceId" not in body:
+        raise InputError('send {"serviceId": "P..." or null, "account": optional}')
+    service_id: Any = body["serviceId"]
+    if service_id is not None and (not isinstance(service_id, str) or not service_id.isalnum()):
+        raise InputError("serviceId must be a PagerDuty service id (letters and digits) or null")
+    MappingStore(_services().db).put(ref, service_id, body.get("account"), by=_caller())  # type: ignore[arg-type]
+    return jsonify({"entityRef": ref, "serviceId": service_id, "source": "override"})
+
+
+@bp.delete("/v2/mappings/<path:entity_ref>")
+def delete_mapping(entity_ref: str) -> tuple[str, int]:
+    ref = _entity_ref(entity_ref)
+    if not MappingStore(_services().db).delete(ref):  # type: ignore[arg-type]
+        raise NotFoundError(f"no stored mapping for {ref}")
+    return "", 204

@@ -1,0 +1,214 @@
+"""One sync run, start to finish: load both sides, map, plan, apply, report.
+
+Reads are one call per mapped service (plus the catalog pages); nothing is re-read per
+entity. Progress is reported through a callback (the run record, the CLI's progress bar), and
+the report lists every change with its reason, what was left alone and why, and the counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..pagerduty import PagerDutyClient
+from ..services import Services
+from ..store.settings import MappingStore, SettingsStore
+from .apply import ApplyResult, apply_files_in_place, apply_pagerduty
+from .deliver import apply_repositories
+from .mapping import build_mapping, resolve_depends_on
+from .model import BackstageGraph, Mapping, MappingStatus, Plan, Strategy
+from .plan import plan as make_plan
+from .sources import (
+    integration_key_index,
+    load_backstage_graph_from_api,
+    load_backstage_graph_from_files,
+    load_pagerduty_graph,
+)
+
+STRATEGY_SETTING = "dependency-sync-strategy"
+ProgressCallback = Callable[[str, int, int, int], None]  # phase, done, total, calls
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    strategy: str | None = None  # None: the stored setting, else config sync.strategy
+    dry_run: bool = False
+    entities: tuple[str, ...] = ()  # restrict to these entity refs (empty: all)
+    account: str | None = None
+
+
+def effective_strategy(services: Services, requested: str | None) -> Strategy:
+    if requested:
+        return Strategy(requested)
+    if services.db is not None:
+        stored = SettingsStore(services.db).get(STRATEGY_SETTING)
+        if stored:
+            return Strategy(str(stored))
+    return Strategy(str(services.config.section("sync").get("strategy", "disabled")))
+
+
+class SyncEngine:
+    def __init__(self, services: Services, progress: ProgressCallback | None = None) -> None:
+        self.services = services
+        self.progress = progress or (lambda phase, done, total, calls: None)
+
+    def run(self, options: SyncOptions) -> dict[str, Any]:
+        started = time.monotonic()
+        strategy = effective_strategy(self.services, options.strategy)
+        if strategy is Strategy.DISABLED:
+            return {
+                "strategy": "disabled",
+                "dryRun": options.dry_run,
+                "message": "dependency sync is disabled: nothing was read or written "
+                "(set the dependency-sync-strategy setting or sync.strategy in the config)",
+                "counts": {"changes": 0, "calls": 0},
+            }
+        client = self.services.pagerduty_client(options.account)
+        calls_before = client.stats.total
+
+        def calls() -> int:
+            return client.stats.total - calls_before
+
+        self.progress("reading the catalog", 0, 0, calls())
+        graph = load_catalog(self.services)
+        problems = resolve_depends_on(graph)
+        keys = key_index(client, graph)
+        overrides = MappingStore(self.services.db).overrides() if self.services.db else {}
+        mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)
+        mapped = sorted(mapping.service_to_entity)
+        total = len(mapped)
+
+        def read_progress(done: int) -> None:
+            self.progress("reading PagerDuty", done, total, calls())
+
+        pd_graph = load_pagerduty_graph(client, mapped, on_progress=read_progress)
+        if pd_graph.missing:
+            mapping = build_mapping(
+                graph, overrides=overrides, key_to_service=keys, missing_services=pd_graph.missing
+            )
+        planning_started = time.monotonic()
+        plan = _scoped(make_plan(graph, pd_graph, mapping, strategy), mapping, options.entities)
+        plan.problems = problems + plan.problems
+        planning_seconds = time.monotonic() - planning_started
+        result = ApplyResult()
+        if not options.dry_run:
+            result = self._apply(client, plan, calls)
+        report = _report(strategy, options, mapping, plan, result)
+        report["counts"]["calls"] = calls()
+        report["callsByEndpoint"] = client.stats.snapshot()
+        report["timing"] = {
+            "seconds": round(time.monotonic() - started, 3),
+            "planningSeconds": round(planning_seconds, 4),
+        }
+        return report
+
+    def _apply(self, client: Any, plan: Plan, calls: Callable[[], int]) -> ApplyResult:
+        result = ApplyResult()
+        total = len(plan.pagerduty)
+        done = 0
+
+        def on_batch(count: int) -> None:
+            nonlocal done
+            done += count
+            self.progress("writing PagerDuty", done, total, calls())
+
+        batch_size = int(self.services.config.section("sync").get("batchSize", 100))
+        result.merge(
+            apply_pagerduty(client, plan.pagerduty, batch_size=batch_size, on_batch=on_batch)
+        )
+        in_place = [
+            c
+            for c in plan.backstage
+            if c.location and c.location.kind == "file" and not c.location.repo_url
+        ]
+        elsewhere = [c for c in plan.backstage if c not in in_place]
+        if in_place:
+            result.merge(apply_files_in_place(in_place))
+        if elsewhere:
+            self.progress("writing catalog files", 0, len(elsewhere), calls())
+            result.merge(apply_repositories(self.services, elsewhere))
+        return result
+
+
+def load_catalog(services: Services) -> BackstageGraph:
+    """The components to sync: from catalog files when configured, else the catalog API."""
+    config = services.config
+    files = config.section("catalog").get("files")
+    if files:
+        return load_backstage_graph_from_files(list(files), Path.cwd())
+    backstage = config.section("backstage")
+    if backstage.get("baseUrl"):
+        return load_backstage_graph_from_api(str(backstage["baseUrl"]), backstage.get("token"))
+    raise InputError(
+        "no catalog to sync: set backstage.baseUrl (and backstage.token) or catalog.files "
+        "in the config"
+    )
+
+
+def key_index(client: PagerDutyClient, graph: BackstageGraph) -> dict[str, str]:
+    """Integration key -> service, only when some entity is mapped by key alone (it costs
+    one listing of the account's services)."""
+    needs = any(
+        e.annotation("pagerduty.com/integration-key")
+        and not e.annotation("pagerduty.com/service-id")
+        for e in graph.entities.values()
+    )
+    return integration_key_index(client) if needs else {}
+
+
+def _scoped(plan: Plan, mapping: Mapping, entities: tuple[str, ...]) -> Plan:
+    """Keep only the changes whose owning entity is in scope (the graph stays whole, so
+    dependencies on entities outside the scope still resolve)."""
+    if not entities:
+        return plan
+    wanted = {e.lower() for e in entities}
+    plan.pagerduty = [
+        c for c in plan.pagerduty if mapping.service_to_entity.get(c.dependent) in wanted
+    ]
+    plan.backstage = [c for c in plan.backstage if c.entity_ref in wanted]
+    plan.kept = [k for k in plan.kept if mapping.service_to_entity.get(k.dependent) in wanted]
+    return plan
+
+
+def _report(
+    strategy: Strategy, options: SyncOptions, mapping: Mapping, plan: Plan, result: ApplyResult
+) -> dict[str, Any]:
+    by_status: dict[str, int] = {}
+    for entry in mapping.entries:
+        by_status[entry.status.value] = by_status.get(entry.status.value, 0) + 1
+    changes = [c.as_dict() for c in plan.pagerduty] + [c.as_dict() for c in plan.backstage]
+    return {
+        "strategy": strategy.value,
+        "dryRun": options.dry_run,
+        "changes": changes,
+        "applied": result.applied,
+        "failed": result.failed,
+        "notAttempted": result.not_attempted,
+        "deliveries": result.deliveries,
+        "kept": [
+            {"dependent": k.dependent, "supporting": k.supporting, "reason": k.reason}
+            for k in plan.kept
+        ],
+        "unmapped": [
+            {"entityRef": e.entity_ref, "status": e.status.value, "detail": e.detail}
+            for e in mapping.entries
+            if e.status is not MappingStatus.MAPPED
+        ],
+        "problems": plan.problems,
+        "counts": {
+            "entities": len(mapping.entries),
+            "mapped": by_status.get("mapped", 0),
+            "byStatus": by_status,
+            "changes": plan.change_count,
+            "pagerdutyChanges": len(plan.pagerduty),
+            "backstageChanges": len(plan.backstage),
+            "applied": len(result.applied),
+            "failed": len(result.failed),
+            "notAttempted": len(result.not_attempted),
+            "kept": len(plan.kept),
+        },
+    }

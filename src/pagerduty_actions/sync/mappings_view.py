@@ -1,0 +1,29 @@
+"""What ``GET /v2/mappings`` shows: every component, its service and its status, from the
+catalog as it is now plus the stored overrides — the same mapping a sync run would use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..services import Services
+from ..store.settings import MappingStore
+from .engine import key_index, load_catalog
+from .mapping import build_mapping, resolve_depends_on
+
+
+def current_mappings(services: Services, account: str | None = None) -> list[dict[str, Any]]:
+    graph = load_catalog(services)
+    resolve_depends_on(graph)
+    keys = key_index(services.pagerduty_client(account), graph)
+    overrides = MappingStore(services.db).overrides() if services.db else {}
+    mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)
+    return [
+        {
+            "entityRef": e.entity_ref,
+            "serviceId": e.service_id,
+            "status": e.status.value,
+            "source": e.source,
+            "detail": e.detail,
+        }
+        for e in mapping.entries
+    ]

@@ -1,0 +1,65 @@
+"""Scheduled syncs (``sync.schedule.every``): a daemon thread in each server process.
+
+Every process may run the schedule; the database lease lets only one run start, the others
+find it held and skip that tick, so several replicas never sync twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from ..errors import ActionError
+from ..services import Services
+from .engine import SyncOptions
+from .runs import SyncRun
+
+_LOG = logging.getLogger("pagerduty_actions.sync.schedule")
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_every(text: str) -> float:
+    """``30m`` -> 1800.0 (the config schema allows ``<n>s``, ``<n>m``, ``<n>h``)."""
+    match = re.fullmatch(r"(\d+)([smh])", text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"sync.schedule.every must look like 30m, 1h or 90s, not {text!r}")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+class SyncScheduler:
+    def __init__(self, services: Services, every_seconds: float) -> None:
+        self.services = services
+        self.every = every_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sync-scheduler", daemon=True)
+
+    def start(self) -> SyncScheduler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def tick(self) -> str | None:
+        """Start one run now if none is going; returns its id, or None when skipped."""
+        try:
+            run = SyncRun(self.services, SyncOptions(), started_by="schedule")
+        except ActionError as exc:
+            _LOG.info("scheduled sync skipped: %s", exc.message)
+            return None
+        try:
+            report = run.execute()
+            _LOG.info(
+                "scheduled sync %s: %s change(s)",
+                run.id,
+                report.get("counts", {}).get("changes", 0),
+            )
+        except Exception as exc:
+            _LOG.warning("scheduled sync %s failed: %s", run.id, exc)
+        return run.id
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.tick()
