@@ -15,7 +15,14 @@ from typing import Any
 
 from .config import Config
 from .errors import StartupError
-from .pagerduty import AccountConfigError, AccountSet, ClientPool
+from .pagerduty import (
+    AccountConfigError,
+    AccountSet,
+    ClientPool,
+    OAuthSettings,
+    PagerDutyError,
+    scope_report,
+)
 from .redaction import register_secret
 from .services import Services
 from .store import Database, DatabaseUnavailable
@@ -23,7 +30,7 @@ from .store import Database, DatabaseUnavailable
 _LOG = logging.getLogger("pagerduty_actions.startup")
 
 
-def build_services(config: Config, *, migrate: bool = True) -> Services:
+def build_services(config: Config, *, migrate: bool = True, check_scopes: bool = True) -> Services:
     db = Database(config.database_url)
     if migrate:
         try:
@@ -39,7 +46,37 @@ def build_services(config: Config, *, migrate: bool = True) -> Services:
     except StartupError:
         services.close()
         raise
+    if check_scopes:
+        services.startup_problems.update(check_oauth_scopes(services))
     return services
+
+
+def check_oauth_scopes(services: Services) -> dict[str, str]:
+    """Say at start-up, by name, which scopes an OAuth account's token lacks.
+
+    Users of PagerDuty's plugin found out only on the first failing call. A missing scope or a
+    token PagerDuty refuses to issue is logged as an error and kept for ``/readyz``; the server
+    still starts (PagerDuty may be briefly unreachable), and the action that needs the scope
+    fails with PagerDuty's 403. API-token accounts are not scoped and cost no call here.
+    """
+    if services.pagerduty is None or not any(
+        isinstance(a.auth, OAuthSettings) for a in services.pagerduty.accounts
+    ):
+        return {}
+    problems: dict[str, str] = {}
+    try:
+        missing = scope_report(services.pagerduty)
+    except PagerDutyError as exc:
+        problems["pagerduty"] = f"could not obtain an OAuth token: {exc.message}"
+        _LOG.error("PagerDuty %s", problems["pagerduty"])
+        return problems
+    for account, scopes in missing.items():
+        problems[f"pagerduty:{account}"] = (
+            f"the OAuth client of account {account!r} lacks the scopes {', '.join(scopes)}: "
+            "grant them to the app in PagerDuty (actions that need them will fail with 403)"
+        )
+        _LOG.error("%s", problems[f"pagerduty:{account}"])
+    return problems
 
 
 def _attach_pagerduty(services: Services) -> None:

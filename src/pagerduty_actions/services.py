@@ -24,6 +24,8 @@ class Services:
     pagerduty: ClientPool | None = None
     sandbox: SandboxServer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # What start-up found wrong but survivable (e.g. OAuth scopes not granted), for /readyz.
+    startup_problems: dict[str, str] = field(default_factory=dict)
 
     @property
     def sandbox_mode(self) -> bool:

@@ -27,6 +27,9 @@ def readyz() -> tuple[Response, int]:
         except DatabaseUnavailable as exc:
             checks["database"] = str(exc)
             ready = False
+    # Survivable start-up findings (an OAuth scope not granted) are shown, not fatal: the
+    # actions that do not need the scope still work.
+    checks.update(services.startup_problems)
     body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
     if services.sandbox_mode:
         body["sandbox"] = True
