@@ -1,21 +1,35 @@
-"""Last line of defence: strip anything shaped like a credential from text we emit.
+"""One place that strips credentials from text we emit: logs, error bodies, exception text.
 
 Adapters already keep secrets out of their messages; this catches what slips through (an
-upstream error that echoes a header, a traceback holding a URL with a token) before it
-reaches a log line or an error body. Registered secrets are removed verbatim as well.
+upstream error that echoes a header, git output holding a URL with a token) before it reaches a
+log line or an error body. Three layers: secrets the caller knows (passed in), secrets the
+configuration holds (registered at start-up), and anything shaped like a credential.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 
+REDACTED = "[REDACTED]"
+_VALUE = r"[^\s\"',;]+"
 _PATTERNS = [
-    re.compile(r"(Token token=)[^\s\"',;]+", re.IGNORECASE),
-    re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
-    re.compile(r"(PRIVATE-TOKEN:\s*)\S+", re.IGNORECASE),
-    re.compile(r"(https?://)[^/\s:@]+:[^/\s@]+@"),
-    re.compile(r"()\b[0-9a-f]{32}\b"),  # PagerDuty integration keys
+    # Header values: Authorization (Token token=, Bearer, Basic), GitLab's PRIVATE-TOKEN/JOB-TOKEN.
+    re.compile(
+        r"((?:Authorization|PRIVATE-TOKEN|JOB-TOKEN)[\"']?\s*[:=]\s*[\"']?"
+        r"(?:Bearer\s+|Basic\s+|Token\s+token=|token\s+)?)" + _VALUE,
+        re.IGNORECASE,
+    ),
+    re.compile(r"(Token\s+token=)" + _VALUE, re.IGNORECASE),
+    re.compile(r"(Bearer\s+)" + _VALUE, re.IGNORECASE),
+    # URL user-info: https://user:password@host, https://x-access-token:TOKEN@host.
+    re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+(?=@)", re.IGNORECASE),
+    # Token shapes: PagerDuty integration keys (32 hex), GitHub and GitLab personal tokens.
+    re.compile(
+        r"()\b(?:[0-9a-fA-F]{32}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}"
+        r"|glpat-[A-Za-z0-9_-]{16,})\b"
+    ),
 ]
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -28,12 +42,14 @@ def register_secret(value: str | None) -> None:
             _known.add(value)
 
 
-def redact(text: str) -> str:
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: f"{m.group(1)}[REDACTED]", text)
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without ``secrets``, registered secrets, and anything shaped like a credential."""
     with _lock:
-        secrets = sorted(_known, key=len, reverse=True)
-    for secret in secrets:
+        known = set(_known)
+    known.update(s for s in secrets if s and len(s) >= 4)
+    for secret in sorted(known, key=len, reverse=True):
         if secret in text:
-            text = text.replace(secret, "[REDACTED]")
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return text

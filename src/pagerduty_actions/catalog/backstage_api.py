@@ -11,13 +11,14 @@ message or a repr: error text from Backstage is passed through :func:`redact_tok
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from ..redaction import redact
 
 CATALOG_PATH = "/api/catalog"
 QUERY_PATH = "/entities/by-query"
@@ -33,15 +34,11 @@ COMPONENT_FIELDS: tuple[str, ...] = (
 DEFAULT_PAGE_SIZE = 500
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER = 30.0
-_BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
-_REDACTED = "[REDACTED]"
 
 
 def redact_token(text: str, token: str | None) -> str:
-    """``text`` without the token (verbatim) and without any ``Bearer`` header value."""
-    if token and len(token) >= 4:
-        text = text.replace(token, _REDACTED)
-    return _BEARER.sub(rf"\g<1>{_REDACTED}", text)
+    """``text`` without the token (verbatim) and without any credential-shaped value."""
+    return redact(text, [token])
 
 
 class CatalogApiError(Exception):

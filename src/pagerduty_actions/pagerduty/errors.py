@@ -10,29 +10,12 @@ a caller.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
-_TOKEN_HEADER = re.compile(r"(Token\s+token=)[^\s\"',;]+", re.IGNORECASE)
-_BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
-_HEX32 = re.compile(r"\b[0-9a-fA-F]{32}\b")
-REDACTED = "[REDACTED]"
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove credentials from ``text``: known ``secrets`` verbatim, and anything shaped like one.
-
-    Shapes: ``Token token=...`` and ``Bearer ...`` header values, and 32-hex-digit strings
-    (Events API integration keys).
-    """
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    text = _TOKEN_HEADER.sub(rf"\g<1>{REDACTED}", text)
-    text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
-    return _HEX32.sub(REDACTED, text)
+from ..redaction import redact as redact
 
 
 class PagerDutyError(Exception):

@@ -10,32 +10,9 @@ and those must never reach a log or a caller.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
-REDACTED = "[REDACTED]"
-_URL_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
-_HEADER_SECRETS = re.compile(
-    r"((?:Authorization|PRIVATE-TOKEN|Private-Token|JOB-TOKEN)\s*[:=]\s*(?:Bearer\s+|Basic\s+|token\s+)?)"
-    r"[^\s\"',;]+",
-    re.IGNORECASE,
-)
-_TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,})\b"
-)
-
-
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Remove credentials from ``text``.
-
-    Known ``secrets`` go verbatim; URL user-info (``https://user:pw@host``), auth header values
-    and well-known token shapes (GitHub ``ghp_``/``github_pat_``, GitLab ``glpat-``) by pattern.
-    """
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    text = _URL_USERINFO.sub(rf"\g<1>{REDACTED}@", text)
-    text = _HEADER_SECRETS.sub(rf"\g<1>{REDACTED}", text)
-    return _TOKEN_SHAPES.sub(REDACTED, text)
+from ..redaction import redact as redact
 
 
 class ScmError(Exception):
