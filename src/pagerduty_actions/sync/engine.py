@@ -69,6 +69,7 @@ class SyncEngine:
             }
         client = self.services.pagerduty_client(options.account)
         calls_before = client.stats.total
+        by_endpoint_before = client.stats.snapshot()
 
         def calls() -> int:
             return client.stats.total - calls_before
@@ -99,7 +100,7 @@ class SyncEngine:
             result = self._apply(client, plan, calls)
         report = _report(strategy, options, mapping, plan, result)
         report["counts"]["calls"] = calls()
-        report["callsByEndpoint"] = client.stats.snapshot()
+        report["callsByEndpoint"] = _calls_since(by_endpoint_before, client.stats.snapshot())
         report["timing"] = {
             "seconds": round(time.monotonic() - started, 3),
             "planningSeconds": round(planning_seconds, 4),
@@ -158,6 +159,12 @@ def key_index(client: PagerDutyClient, graph: BackstageGraph) -> dict[str, str]:
         for e in graph.entities.values()
     )
     return integration_key_index(client) if needs else {}
+
+
+def _calls_since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """This run's calls by endpoint: the client is long-lived, its counters are not per run."""
+    spent = {key: count - before.get(key, 0) for key, count in after.items()}
+    return {key: count for key, count in spent.items() if count}
 
 
 def _scoped(plan: Plan, mapping: Mapping, entities: tuple[str, ...]) -> Plan:
