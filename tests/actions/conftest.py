@@ -1,19 +1,34 @@
-"""Actions end to end: the real registry and app, PagerDuty played by the sandbox over loopback."""
+"""Actions end to end: the real registry and app, PagerDuty played by the sandbox over loopback.
+
+Actions that write to git (``pagerduty:entity:annotate``) get real bare repositories under
+``tmp_path/remotes`` (``integrations.local``), and hosted URLs (``https://github.com/o/r``,
+``https://gitlab.example.com/g/r``) reach bare repositories too, through git's own
+``url.<base>.insteadOf`` set in the environment (``git_hosts``); the hosts' pull-request APIs
+are served by ``action_git_hosts.FakeGitHost`` under respx, which lets the sandbox through.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import respx
 from flask import Flask
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "scm"))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from action_git_hosts import FakeGitHost, insteadof_env, integrations_for
 
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.handlers import lookups
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
+from pagerduty_actions.registry import Registry
 from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer, sandbox_server
 from pagerduty_actions.server import create_app
 
@@ -42,7 +57,9 @@ def fast_pool(section: dict[str, Any]) -> ClientPool:
 def make_app(pd: SandboxServer, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
-    def factory(pagerduty: dict[str, Any] | None = None, **extra: Any) -> Flask:
+    def factory(
+        pagerduty: dict[str, Any] | None = None, registry: Registry | None = None, **extra: Any
+    ) -> Flask:
         section = pagerduty or {
             "apiToken": DEFAULT_TOKEN,
             "apiBaseUrl": pd.base_url,
@@ -59,7 +76,7 @@ def make_app(pd: SandboxServer, tmp_path: Path) -> Iterator[Callable[..., Flask]
         services = build_services(config)
         services.pagerduty.close()
         services.pagerduty = fast_pool(section)
-        app = create_app(config, services=services)
+        app = create_app(config, services=services, registry=registry)
         apps.append(app)
         return app
 
@@ -103,3 +120,37 @@ def writes(pd: SandboxServer) -> Callable[[], list[tuple[str, str]]]:
         ]
 
     return collect
+
+
+# -- git remotes and hosts (see action_git_hosts) ---------------------------------------------
+
+
+@pytest.fixture
+def remotes_dir(tmp_path: Path) -> Path:
+    """Where bare repositories live: the ``integrations.local`` root, and the stand-ins of
+    hosted repositories under ``<host>/<owner...>/<repo>.git``."""
+    path = tmp_path / "remotes"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def integrations_config(remotes_dir: Path) -> dict[str, Any]:
+    return integrations_for(remotes_dir)
+
+
+@pytest.fixture
+def git_hosts(monkeypatch: pytest.MonkeyPatch, remotes_dir: Path) -> Path:
+    """Every git command clones ``https://<host>/...`` from ``remotes_dir/<host>/...``."""
+    for name, value in insteadof_env(remotes_dir).items():
+        monkeypatch.setenv(name, value)
+    return remotes_dir
+
+
+@pytest.fixture
+def git_host() -> Iterator[FakeGitHost]:
+    """respx over every httpx client: the hosts' pull-request APIs answered by FakeGitHost,
+    the sandbox (127.0.0.1) passed through, anything else refused."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.route(host="127.0.0.1").pass_through()
+        yield FakeGitHost(router)

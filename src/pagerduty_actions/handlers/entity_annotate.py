@@ -15,7 +15,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from ruamel.yaml import YAML
 
 from .. import pagerduty as pd
-from ..catalog import backstage_api, select_entity, set_annotations
+from ..catalog import (
+    AmbiguousEntityError,
+    CatalogError,
+    EntityNotFoundError,
+    InvalidEntityRefError,
+    backstage_api,
+    select_entity,
+    set_annotations,
+)
 from ..context import ActionContext
 from ..errors import InputError
 from ..pagerduty.resources import integrations, services
@@ -29,6 +37,8 @@ SERVICE_ID = "pagerduty.com/service-id"
 INTEGRATION_KEY = "pagerduty.com/integration-key"
 ACCOUNT = "pagerduty.com/account"
 MASK = "********"
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}$")
+_ENTITY_ERRORS = (AmbiguousEntityError, EntityNotFoundError, InvalidEntityRefError)
 
 
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +53,14 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
 
     def edit(text: str) -> EditOutcome:
         ref = payload.get("entityRef")
-        remove = _pagerduty_keys(text, ref) if removing else []
+        try:
+            current = _pagerduty_annotations(text, ref)
+        except _ENTITY_ERRORS as exc:  # about entityRef, not the file: say so
+            raise _entity_error(exc) from None
+        old_key = current.get(INTEGRATION_KEY)
+        if isinstance(old_key, str) and old_key:
+            secrets.append(old_key)  # a key being replaced or removed shows in the diff too
+        remove = list(current) if removing else []
         result = set_annotations(text, ref, to_set, remove, path=catalog_path)
         seen.update(entity=result.entity_ref, removed=remove)
         return EditOutcome(result.text, result.changed, result.diff)
@@ -97,6 +114,13 @@ def _annotations_to_set(
     client = ctx.services.pagerduty_client(payload.get("account"))
     service_id = wanted.get("serviceId")
     key = wanted.get("integrationKey")
+    if isinstance(key, str) and not _KEY_SHAPE.match(key):
+        # Checked here rather than by a schema pattern, whose message would echo the secret.
+        raise InputError(
+            "annotations.integrationKey must be 20 to 64 letters and digits, as PagerDuty "
+            "issues them (the value is not shown: it is a secret); or true to look it up",
+            details=[{"path": "$.annotations.integrationKey", "message": "not a key"}],
+        )
     if service_id is None and isinstance(key, str):
         service_id = integration_key_index(client).get(key)
         if service_id is None:
@@ -136,13 +160,20 @@ def _annotations_to_set(
     return out, service_url
 
 
-def _pagerduty_keys(text: str, entity_ref: str | None) -> list[str]:
-    """The entity's current ``pagerduty.com/*`` annotation keys (for ``remove: true``)."""
+def _pagerduty_annotations(text: str, entity_ref: str | None) -> dict[str, Any]:
+    """The entity's current ``pagerduty.com/*`` annotations: the keys ``remove: true`` drops,
+    and the integration key already in the file, which must be masked in the diff."""
     info = select_entity(text, entity_ref)
     documents = list(YAML(typ="safe", pure=True).load_all(text))
     document = documents[info.document_index] or {}
     annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return [k for k in annotations if isinstance(k, str) and k.startswith(PREFIX)]
+    if not isinstance(annotations, dict):
+        return {}  # set_annotations reports the unsupported shape
+    return {k: v for k, v in annotations.items() if isinstance(k, str) and k.startswith(PREFIX)}
+
+
+def _entity_error(exc: CatalogError) -> InputError:
+    return InputError(exc.message, details=[{"path": "$.entityRef", "message": exc.message}])
 
 
 def _body(
