@@ -14,6 +14,7 @@ written out by hand:
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from collections.abc import Iterable
@@ -45,6 +46,9 @@ DEPENDS_ON: dict[str, list[str]] = {
     "search": [],
     "inventory": ["checkout"],
 }
+# What PagerDuty holds after the ``backstage`` strategy: Backstage's edges between mapped
+# services, plus checkout -> legacy (legacy is not mapped: unmanaged, kept).
+AFTER_BACKSTAGE = {("checkout", "payments"), ("payments", "db"), ("checkout", "legacy")}
 GITHUB_TOKEN = "ghp_SyncTestTokenDoNotLeak0123456789abcd"
 REPO_OF = {"checkout": "repo-a", "payments": "repo-a", "search": "repo-b", "db": "repo-b"}
 
@@ -80,6 +84,21 @@ def entity(name: str, *, location: str | None = None, annotate: bool = True) -> 
 def entities(location_of: dict[str, str] | None = None) -> list[dict[str, Any]]:
     location_of = location_of or {}
     return [entity(n, location=location_of.get(n)) for n in DEPENDS_ON]
+
+
+def yaml_bytes(doc: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    YAML().dump(doc, out)
+    return out.getvalue().encode()
+
+
+def repo_files() -> dict[str, dict[str, bytes]]:
+    """The world's catalog files by repository (see ``REPO_OF``): ``<name>/catalog-info.yaml``."""
+    files: dict[str, dict[str, bytes]] = {"repo-a": {}, "repo-b": {}}
+    for doc in entities():
+        name = doc["metadata"]["name"]
+        files[REPO_OF.get(name, "repo-a")][f"{name}/catalog-info.yaml"] = yaml_bytes(doc)
+    return files
 
 
 def write_entity_files(root: Path, docs: list[dict[str, Any]]) -> dict[str, Path]:

@@ -4,7 +4,6 @@ and the run store is a real database. The world is described in ``sync_world``."
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 
 import pytest
 import respx
-from ruamel.yaml import YAML
 from sync_world import (
     GITHUB_TOKEN,
     IDS,
@@ -21,7 +19,6 @@ from sync_world import (
     depends_on_in,
     entities,
     gh_pull,
-    make_repos,
     make_services,
     pd_calls,
     pd_edges,
@@ -202,32 +199,6 @@ def test_pagerduty_strategy_edits_plain_files_in_place(
         assert again["counts"]["changes"] == 0 and again["deliveries"] == []
     finally:
         services.close()
-
-
-def _yaml(doc: dict[str, Any]) -> bytes:
-    out = io.StringIO()
-    YAML().dump(doc, out)
-    return out.getvalue().encode()
-
-
-@pytest.fixture
-def repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repos:
-    """repo-a holds checkout, payments and inventory; repo-b search and db."""
-    files: dict[str, dict[str, bytes]] = {"repo-a": {}, "repo-b": {}}
-    for doc in entities():
-        name = doc["metadata"]["name"]
-        files[REPO_OF.get(name, "repo-a")][f"{name}/catalog-info.yaml"] = _yaml(doc)
-    made = make_repos(tmp_path / "git", files)
-    for key, value in made.git_env().items():
-        monkeypatch.setenv(key, value)
-    return made
-
-
-@pytest.fixture
-def github() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()
-        yield router
 
 
 def test_pagerduty_strategy_opens_one_pull_request_per_repository(

@@ -23,6 +23,8 @@ from .mapping import build_mapping, resolve_depends_on
 from .model import BackstageGraph, Mapping, MappingStatus, Plan, Strategy
 from .plan import plan as make_plan
 from .sources import (
+    MANAGED_BY_LOCATION,
+    SOURCE_LOCATION,
     integration_key_index,
     load_backstage_graph_from_api,
     load_backstage_graph_from_files,
@@ -121,12 +123,21 @@ class SyncEngine:
         result.merge(
             apply_pagerduty(client, plan.pagerduty, batch_size=batch_size, on_batch=on_batch)
         )
+        unlocated = [c for c in plan.backstage if c.location is None]
+        result.failed += [
+            {
+                **c.as_dict(),
+                "error": f"{c.entity_ref}: no {MANAGED_BY_LOCATION} or {SOURCE_LOCATION} "
+                "annotation says where its catalog file is; change spec.dependsOn by hand",
+            }
+            for c in unlocated
+        ]
         in_place = [
             c
             for c in plan.backstage
             if c.location and c.location.kind == "file" and not c.location.repo_url
         ]
-        elsewhere = [c for c in plan.backstage if c not in in_place]
+        elsewhere = [c for c in plan.backstage if c not in in_place and c not in unlocated]
         if in_place:
             result.merge(apply_files_in_place(in_place))
         if elsewhere:

@@ -82,6 +82,9 @@ class PagerDutyGraph:
 
     supporting: dict[str, set[str]] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # Every relationship each read service has (both directions, business services too), as
+    # PagerDuty counts them against its per-service limit; ``supporting`` sees only one way.
+    relationship_counts: dict[str, int] = field(default_factory=dict)
 
 
 class MappingStatus(StrEnum):

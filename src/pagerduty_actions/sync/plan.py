@@ -209,6 +209,9 @@ def _within_limit(
         for other in supporting:
             counts[service] += 1
             counts[other] += 1
+    # A service's own read counts the services depending on it too, even unmapped ones.
+    for service, total in view.pagerduty.relationship_counts.items():
+        counts[service] = max(counts[service], total)
     for edge in removes:
         counts[edge[0]] -= 1
         counts[edge[1]] -= 1

@@ -211,16 +211,18 @@ def supporting_services(relationships: Iterable[Mapping[str, Any]], service_id: 
     return out
 
 
-def _read_one(
-    client: PagerDutyClient, service_id: str, retry_404_for: float
-) -> tuple[str, set[str] | None]:
+_Read = tuple[str, set[str] | None, int]  # service, supporting (None: missing), relationships
+
+
+def _read_one(client: PagerDutyClient, service_id: str, retry_404_for: float) -> _Read:
     try:
         body = client.get(
             DEPENDENCIES_PATH, path_params={"id": service_id}, retry_404_for=retry_404_for
         )
     except NotFoundError:
-        return service_id, None
-    return service_id, supporting_services(body.get("relationships") or [], service_id)
+        return service_id, None, 0
+    relationships = body.get("relationships") or []
+    return service_id, supporting_services(relationships, service_id), len(relationships)
 
 
 def load_pagerduty_graph(
@@ -242,12 +244,13 @@ def load_pagerduty_graph(
     workers = max_workers if max_workers is not None else client.limiter.max_concurrency
     workers = max(1, min(workers, len(ids) or 1))
 
-    def record(result: tuple[str, set[str] | None]) -> None:
-        service_id, supporting = result
+    def record(result: _Read) -> None:
+        service_id, supporting, relationships = result
         if supporting is None:
             graph.missing.add(service_id)
         else:
             graph.supporting[service_id] = supporting
+            graph.relationship_counts[service_id] = relationships
         if on_progress is not None:
             on_progress(len(graph.supporting) + len(graph.missing))
 
@@ -256,7 +259,7 @@ def load_pagerduty_graph(
             record(_read_one(client, service_id, retry_404_for))
         return graph
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pd-read") as pool:
-        pending: set[Future[tuple[str, set[str] | None]]] = {
+        pending: set[Future[_Read]] = {
             pool.submit(_read_one, client, service_id, retry_404_for) for service_id in ids
         }
         try:
