@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pagerduty_actions.sandbox.dependency_table import DependencyTable
 from pagerduty_actions.sandbox.errors import invalid_input, not_found
 from pagerduty_actions.sandbox.ids import IdFactory, integration_key
 
@@ -58,7 +59,8 @@ class Account:
     integrations: dict[str, Record] = field(default_factory=dict)
     business_services: dict[str, Record] = field(default_factory=dict)
     grouping_settings: dict[str, Record] = field(default_factory=dict)
-    dependencies: dict[str, Record] = field(default_factory=dict)
+    # A DependencyTable (indexed); a plain dict assigned here is converted on first use.
+    dependencies: dict[str, Record] = field(default_factory=DependencyTable)
     incidents: dict[str, Record] = field(default_factory=dict)
     oncalls: list[Record] = field(default_factory=list)
     change_events: list[Record] = field(default_factory=list)
@@ -200,11 +202,9 @@ class Account:
             raise not_found(f"Service {service_id} not found")
         for integration_id in service["integration_ids"]:
             self.integrations.pop(integration_id, None)
-        self.dependencies = {
-            k: d
-            for k, d in self.dependencies.items()
-            if service_id not in (d["supporting"]["id"], d["dependent"]["id"])
-        }
+        table = self.dependency_table()
+        for dependency in table.touching(service_id):
+            del table[dependency["id"]]
         for setting in self.grouping_settings.values():
             setting["service_ids"] = [s for s in setting["service_ids"] if s != service_id]
 
@@ -295,23 +295,18 @@ class Account:
             return {"id": ref["id"], "type": "business_service_reference"}
         raise invalid_input(f"{role}.type {kind!r} is not a service type")
 
+    def dependency_table(self) -> DependencyTable:
+        """``dependencies`` as an indexed table (converting a plain dict put there)."""
+        if not isinstance(self.dependencies, DependencyTable):
+            self.dependencies = DependencyTable(self.dependencies)
+        return self.dependencies
+
     def dependency_count(self, service_id: str) -> int:
         """How many dependencies touch ``service_id`` (either side)."""
-        return sum(
-            service_id in (d["supporting"]["id"], d["dependent"]["id"])
-            for d in self.dependencies.values()
-        )
+        return self.dependency_table().count(service_id)
 
     def _find_dependency(self, supporting: Record, dependent: Record) -> Record | None:
-        return next(
-            (
-                d
-                for d in self.dependencies.values()
-                if d["supporting"]["id"] == supporting["id"]
-                and d["dependent"]["id"] == dependent["id"]
-            ),
-            None,
-        )
+        return self.dependency_table().find(supporting["id"], dependent["id"])
 
     def associate(self, relationships: Any, limit: int) -> list[Record]:
         """POST /service_dependencies/associate: all-or-nothing, idempotent per pair."""
@@ -336,7 +331,7 @@ class Account:
                     "supporting": supporting,
                     "dependent": dependent,
                 }
-                self.dependencies[existing["id"]] = existing
+                self.dependency_table()[existing["id"]] = existing
             result.append(existing)
         return result
 
@@ -346,7 +341,7 @@ class Account:
         for supporting, dependent in self._pairs(relationships):
             existing = self._find_dependency(supporting, dependent)
             if existing is not None:
-                del self.dependencies[existing["id"]]
+                del self.dependency_table()[existing["id"]]
                 removed.append(existing)
         return removed
 
@@ -367,11 +362,7 @@ class Account:
 
     def dependencies_of(self, service_id: str) -> list[Record]:
         """Every relationship where ``service_id`` is either end."""
-        return [
-            d
-            for d in self.dependencies.values()
-            if service_id in (d["supporting"]["id"], d["dependent"]["id"])
-        ]
+        return self.dependency_table().touching(service_id)
 
     # ----------------------------------------------------------------- incidents
     def create_incident(
