@@ -45,38 +45,30 @@ def apply_pagerduty(
     batch_size: int = 100,
     on_batch: Progress | None = None,
 ) -> ApplyResult:
-    """Removals first (they free room under the 2,000 limit), then additions, in batches."""
+    """Removals first (they free room under the 2,000 limit), then additions, in batches.
+
+    Each batch holds one kind only, so each batch is exactly one call: the removals cost
+    ``ceil(R / batch_size)`` calls and the additions ``ceil(A / batch_size)``, never a batch
+    split in two at the boundary (which cost one extra call per run).
+    """
     result = ApplyResult()
-    ordered = [c for c in changes if c.kind is ChangeKind.REMOVE] + [
-        c for c in changes if c.kind is ChangeKind.ADD
-    ]
-    batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    batches: list[list[PagerDutyChange]] = []
+    for kind in (ChangeKind.REMOVE, ChangeKind.ADD):
+        part = [c for c in changes if c.kind is kind]
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
     for index, batch in enumerate(batches):
-        kinds = {c.kind for c in batch}
+        kind = batch[0].kind
+        relationships = [dependencies.relationship(c.supporting, c.dependent) for c in batch]
+        write = dependencies.disassociate if kind is ChangeKind.REMOVE else dependencies.associate
         try:
-            for kind in (ChangeKind.REMOVE, ChangeKind.ADD):
-                part = [c for c in batch if c.kind is kind]
-                if not part:
-                    continue
-                relationships = [dependencies.relationship(c.supporting, c.dependent) for c in part]
-                write = (
-                    dependencies.disassociate
-                    if kind is ChangeKind.REMOVE
-                    else dependencies.associate
-                )
-                write(client, relationships, batch_size=len(relationships))
-                result.applied += [c.as_dict() for c in part]
+            write(client, relationships, batch_size=len(relationships))
         except PagerDutyError as exc:
-            done = {(d["kind"], d["dependent"], d["supporting"]) for d in result.applied}
-            for change in batch:
-                if (change.kind.value, change.dependent, change.supporting) not in done:
-                    result.failed.append({**change.as_dict(), "error": str(exc)})
+            result.failed += [{**c.as_dict(), "error": str(exc)} for c in batch]
             for rest in batches[index + 1 :]:
                 result.not_attempted += [c.as_dict() for c in rest]
-            _LOG.warning(
-                "dependency write failed, stopping: %s (%s)", exc, sorted(k.value for k in kinds)
-            )
+            _LOG.warning("dependency write failed, stopping: %s (%s)", exc, kind.value)
             break
+        result.applied += [c.as_dict() for c in batch]
         if on_batch is not None:
             on_batch(len(batch))
     return result
