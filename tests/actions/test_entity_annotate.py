@@ -15,8 +15,6 @@ from action_git_hosts import GITHUB_HOST, GITLAB_HOST, FakeGitHost, hosted_remot
 from flask import Flask
 from scm_git_helpers import Remote, make_remote
 
-from pagerduty_actions.paths import data_dir
-from pagerduty_actions.registry import Registry, load_manifest
 from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer
 
 ACTION = "pagerduty:entity:annotate"
@@ -43,20 +41,11 @@ def with_lines(*lines: str) -> bytes:
     return CATALOG.replace(ANCHOR, ANCHOR + added)
 
 
-def registry() -> Registry:
-    """The shipped registry, plus the annotate manifest while it is still pending."""
-    loaded = Registry.load()
-    if ACTION in {s.id for s in loaded.specs()}:
-        return loaded
-    pending = data_dir("actions") / "pending" / "pagerduty-entity-annotate.yaml"
-    return Registry([*loaded.specs(), load_manifest(pending, data_dir("schemas"))])
-
-
 @pytest.fixture
 def app(
     make_app: Callable[..., Flask], integrations_config: dict[str, Any], git_hosts: Path
 ) -> Flask:
-    return make_app(integrations=integrations_config, registry=registry())
+    return make_app(integrations=integrations_config)
 
 
 def create_service(call: Call, name: str = "payments") -> dict[str, Any]:
@@ -378,7 +367,6 @@ def test_non_default_account_is_written(
             ]
         },
         integrations=integrations_config,
-        registry=registry(),
     )
     client = app.test_client()
     headers = {"Authorization": "Bearer actions-test-token-0123456789"}

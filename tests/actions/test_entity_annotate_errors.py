@@ -26,9 +26,7 @@ CATALOG = b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  nam
 def app(
     make_app: Callable[..., Flask], integrations_config: dict[str, Any], git_hosts: Path
 ) -> Flask:
-    from test_entity_annotate import registry
-
-    return make_app(integrations=integrations_config, registry=registry())
+    return make_app(integrations=integrations_config)
 
 
 @pytest.fixture

@@ -1,14 +1,29 @@
 """Every example in every action manifest runs against the sandbox, for real and as a dry run,
-so the documentation a template author copies cannot drift from what works."""
+so the documentation a template author copies cannot drift from what works.
+
+Examples are written for real installations (github.com repositories, ids from earlier steps),
+so an action whose examples need more than the sandbox registers a setup in :data:`SETUPS`: it
+prepares what the examples name (services, bare repositories behind the github.com URLs) and
+returns the outputs of the earlier steps that ``${{ steps.<id>.output.<key> }}`` refers to.
+Every example runs with ``integrations`` configured, ``https://github.com/...`` cloning from
+bare repositories (``git_hosts``) and GitHub's pull-request API served by respx (``git_host``).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from action_git_hosts import GITHUB_HOST, FakeGitHost, hosted_remote
+from flask import Flask
 
+from pagerduty_actions.pagerduty.resources.integrations import BACKSTAGE_VENDOR_ID
 from pagerduty_actions.registry import Registry
+from pagerduty_actions.sandbox import SandboxServer
 
 EXAMPLES = [
     pytest.param(spec.id, step["input"], id=f"{spec.id}-{n}")
@@ -17,10 +32,93 @@ EXAMPLES = [
     for step in example["steps"]
     if step["action"] == spec.id
 ]
+_STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.output\.([\w-]+)\s*\}\}$")
+
+
+@dataclass
+class ExampleWorld:
+    """What a setup may use: the sandbox, where bare repositories go, the fake git host."""
+
+    pd: SandboxServer
+    remotes_dir: Path
+    git_host: FakeGitHost
+
+    def service(self, name: str, service_id: str | None = None) -> str:
+        """A service with a Backstage integration in the default account; its id."""
+        account = self.pd.state.accounts["default"]
+        policy = next(iter(account.escalation_policies))
+        fields = {"name": name, "escalation_policy": {"id": policy}, "id": service_id}
+        service = account.create_service(fields, unique_names=True, seeded=bool(service_id))
+        account.create_integration(
+            service["id"], {"vendor": {"id": BACKSTAGE_VENDOR_ID}}, self.pd.state.vendors
+        )
+        return str(service["id"])
+
+    def github_repo(self, full_name: str, files: dict[str, bytes]) -> None:
+        """A bare repository behind ``https://github.com/<full_name>``."""
+        hosted_remote(self.remotes_dir, GITHUB_HOST, full_name, files)
+
+
+Setup = Callable[[ExampleWorld], dict[str, dict[str, Any]]]
+
+
+def _component(name: str, annotations: str = "") -> bytes:
+    extra = f"  annotations:\n{annotations}" if annotations else ""
+    return (
+        f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
+        f"{extra}spec:\n  type: service\n  owner: platform\n"
+    ).encode()
+
+
+def _annotate(world: ExampleWorld) -> dict[str, dict[str, Any]]:
+    world.github_repo("acme/checkout-api", {"catalog-info.yaml": _component("checkout-api")})
+    platform = _component("payments") + b"---\n" + _component("ledger")
+    world.github_repo("acme/platform", {"services/catalog-info.yaml": platform})
+    mapped = "    pagerduty.com/service-id: PLEGACY\n    pagerduty.com/account: ops\n"
+    world.github_repo("acme/legacy-api", {"catalog-info.yaml": _component("legacy", mapped)})
+    world.service("payments", "PABC123")
+    return {"pagerduty": {"serviceId": world.service("checkout-api")}}
+
+
+SETUPS: dict[str, Setup] = {
+    "pagerduty:entity:annotate": _annotate,
+}
+
+
+def _render(value: Any, outputs: dict[str, dict[str, Any]]) -> Any:
+    """The input with each ``${{ steps.X.output.Y }}`` replaced by the setup's outputs."""
+    if isinstance(value, dict):
+        return {k: _render(v, outputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, outputs) for v in value]
+    match = _STEP_OUTPUT.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    step, key = match.groups()
+    if key not in outputs.get(step, {}):
+        pytest.fail(f"{value}: no output {step}.{key}; add it to the action's setup in SETUPS")
+    return outputs[step][key]
+
+
+@pytest.fixture
+def app(
+    make_app: Callable[..., Flask], integrations_config: dict[str, Any], git_hosts: Path
+) -> Flask:
+    return make_app(integrations=integrations_config)
 
 
 @pytest.mark.parametrize(("action", "payload"), EXAMPLES)
-def test_example_runs(call: Callable[..., Any], action: str, payload: dict[str, Any]) -> None:
+def test_example_runs(
+    call: Callable[..., Any],
+    pd: SandboxServer,
+    remotes_dir: Path,
+    git_host: FakeGitHost,
+    action: str,
+    payload: dict[str, Any],
+) -> None:
+    setup = SETUPS.get(action)
+    outputs = setup(ExampleWorld(pd, remotes_dir, git_host)) if setup else {}
+    payload = _render(payload, outputs)
     dry = call(action, payload, dry_run=True)
     assert dry.status_code == 200, dry.json
     assert dry.json["dryRun"] is True
