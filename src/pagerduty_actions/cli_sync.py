@@ -18,14 +18,23 @@ from .sync.runs import SyncRun
 
 
 class _Bar:
-    """One line that redraws: phase, done/total and calls spent (stderr, so --json stays clean)."""
+    """Progress on stderr, so --json stays clean: on a terminal one line that redraws (phase,
+    done/total, calls spent); otherwise (a CI log, a pipe) one plain line as each phase ends."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
         self.last = ""
+        self.phase = ""
 
     def __call__(self, phase: str, done: int, total: int, calls: int) -> None:
         if not self.enabled:
+            return
+        if not self.tty:
+            if done == total and phase != self.phase:
+                sys.stderr.write(f"{phase}: {done}/{total} done, {calls} PagerDuty call(s)\n")
+                sys.stderr.flush()
+                self.phase = phase
             return
         width = 30
         filled = int(width * done / total) if total else 0
@@ -38,7 +47,7 @@ class _Bar:
             self.last = line
 
     def close(self) -> None:
-        if self.enabled and self.last:
+        if self.enabled and self.tty and self.last:
             sys.stderr.write("\n")
 
 
@@ -100,7 +109,7 @@ def sync_command(
         services = build_services(config)
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from None
-    bar = _Bar(enabled=True)
+    bar = _Bar(enabled=not as_json)
     try:
         payload = {"strategy": strategy, "entities": list(entities), "account": account}
         options = options_from_input({k: v for k, v in payload.items() if v}, dry_run)

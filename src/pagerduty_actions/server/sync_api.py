@@ -15,7 +15,7 @@ from ..store.sync_runs import SyncRunStore
 from ..sync.engine import STRATEGY_SETTING
 from ..sync.mappings_view import current_mappings
 from ..sync.model import STRATEGIES
-from ..sync.runs import SyncRun
+from ..sync.runs import SyncRun, as_action_error
 from .actions import read_json_object
 from .state import app_state
 
@@ -109,7 +109,13 @@ def _entity_ref(text: str) -> str:
 
 @bp.get("/v2/mappings")
 def list_mappings() -> Response:
-    return jsonify(current_mappings(_services()))
+    try:
+        return jsonify(current_mappings(_services()))
+    except Exception as exc:  # the catalog (API or files) or PagerDuty failing: say which
+        error = as_action_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 @bp.put("/v2/mappings/<path:entity_ref>")

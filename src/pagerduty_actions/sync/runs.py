@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ActionError, ConflictError
+from ..catalog.backstage_api import CatalogApiError
+from ..errors import ActionError, ConflictError, UpstreamError
+from ..handlers.errors import ERROR_MAPPERS
 from ..services import Services
 from ..store.leases import LeaseStore
 from ..store.sync_runs import SyncRunStore
@@ -20,8 +22,14 @@ from .engine import SyncEngine, SyncOptions, effective_strategy
 
 LEASE_NAME = "dependency-sync"
 LEASE_SECONDS = 300.0
+PROGRESS_INTERVAL = 0.5  # seconds between stored progress updates within one phase
+# ``services.extras[OBSERVERS]``: callables ``(run_id, phase, done, total, calls)`` called in
+# the run's thread right after progress is stored, so they see what ``GET /v2/sync/runs/{id}``
+# shows (tests use it to look at a run while it is running, without sleeping).
+OBSERVERS = "sync.observers"
 _LOG = logging.getLogger("pagerduty_actions.sync")
 Listener = Callable[[str, int, int, int], None]
+Observer = Callable[[str, str, int, int, int], None]
 
 
 class SyncRun:
@@ -41,32 +49,47 @@ class SyncRun:
                 "see GET /v2/sync/runs for its progress and retry when it has finished",
                 retryable=True,
             )
-        self.id = self.runs.create(strategy, options.dry_run, started_by)
+        try:
+            self.id = self.runs.create(strategy, options.dry_run, started_by)
+        except BaseException:
+            self.leases.release(LEASE_NAME, self.owner)
+            raise
         self._last_write = 0.0
+        self._last_phase = ""
 
     def execute(self, listener: Listener | None = None) -> dict[str, Any]:
         """Run to the end; the report is stored and returned, errors stored and re-raised."""
 
+        observers: list[Observer] = list(self.services.extras.get(OBSERVERS) or [])
+
         def progress(phase: str, done: int, total: int, calls: int) -> None:
-            if listener is not None:
-                listener(phase, done, total, calls)
             now = time.monotonic()
-            if now - self._last_write >= 0.5 or done == total:
-                self._last_write = now
+            if (
+                phase != self._last_phase
+                or done == total
+                or now - self._last_write >= PROGRESS_INTERVAL
+            ):
+                self._last_write, self._last_phase = now, phase
                 self.leases.renew(LEASE_NAME, self.owner or "", LEASE_SECONDS)
                 self.runs.progress(self.id, phase=phase, done=done, total=total, calls=calls)
+                for observer in observers:
+                    observer(self.id, phase, done, total, calls)
+            if listener is not None:
+                listener(phase, done, total, calls)
 
         try:
             report = SyncEngine(self.services, progress).run(self.options)
-        except ActionError as exc:
-            self.runs.finish(self.id, status="failed", report=None, error=exc.message)
-            raise
         except Exception as exc:
-            _LOG.exception("sync run %s failed", self.id)
-            self.runs.finish(
-                self.id, status="failed", report=None, error=f"internal error: {type(exc).__name__}"
-            )
-            raise
+            error = as_action_error(exc)
+            if error is None:
+                _LOG.exception("sync run %s failed", self.id)
+                message = f"internal error: {type(exc).__name__}"
+            else:
+                message = error.message
+            self.runs.finish(self.id, status="failed", report=None, error=message)
+            if error is None or error is exc:
+                raise
+            raise error from None
         finally:
             self.leases.release(LEASE_NAME, self.owner or "")
         status = "failed" if report.get("counts", {}).get("failed") else "succeeded"
@@ -84,3 +107,22 @@ class SyncRun:
         thread = threading.Thread(target=target, name=f"sync-{self.id}", daemon=True)
         thread.start()
         return thread
+
+
+def as_action_error(exc: BaseException) -> ActionError | None:
+    """What a caller sees for an exception of a run: adapters' errors (PagerDuty, git hosts,
+    catalog files, the catalog API) as the registry maps them; None for a bug."""
+    if isinstance(exc, ActionError):
+        return exc
+    if isinstance(exc, CatalogApiError):
+        upstream = {"service": "backstage", "status": exc.status}
+        return UpstreamError(
+            f"{exc}; check backstage.baseUrl and backstage.token in the config",
+            upstream=upstream,
+            retryable=exc.status is None or exc.status >= 500 or exc.status == 429,
+        )
+    for mapper in ERROR_MAPPERS:
+        mapped = mapper(exc)
+        if mapped is not None:
+            return mapped
+    return None
