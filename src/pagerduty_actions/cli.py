@@ -69,6 +69,7 @@ def serve(
     from waitress.server import create_server
 
     from .server import create_app
+    from .sync.schedule import start_schedule
 
     config = _load(config_path)
     server_section = config.section("server")
@@ -87,6 +88,12 @@ def serve(
     except (StartupError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
     server = create_server(app, host=config.host, port=config.port, threads=config.threads)
+    services = app.extensions["pagerduty_actions"].services
+    try:
+        scheduler = start_schedule(services)
+    except StartupError as exc:
+        services.close()
+        raise click.ClickException(str(exc)) from None
     url = f"http://{config.host}:{server.effective_port}"
     click.echo(f"pagerduty-actions {__version__} listening on {url} (config: {config.source})")
     if local_token:
@@ -101,7 +108,9 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        app.extensions["pagerduty_actions"].services.close()
+        if scheduler is not None:
+            scheduler.stop()
+        services.close()
 
 
 @main.group()

@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 
-from ..errors import ActionError
+from ..errors import ActionError, StartupError
 from ..services import Services
 from .engine import SyncOptions
 from .runs import SyncRun
@@ -27,7 +27,25 @@ def parse_every(text: str) -> float:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
+def start_schedule(services: Services) -> SyncScheduler | None:
+    """Start the scheduler when the config has ``sync.schedule.every`` (else None). ``serve``
+    calls it once the app is built and stops the scheduler when the server stops."""
+    every = (services.config.section("sync").get("schedule") or {}).get("every")
+    if not every or services.db is None:
+        return None
+    try:
+        seconds = parse_every(str(every))
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+    scheduler = SyncScheduler(services, seconds).start()
+    _LOG.info("scheduled dependency sync every %s", every)
+    return scheduler
+
+
 class SyncScheduler:
+    """Every ``every_seconds``: start a run unless one is going anywhere (then skip the tick).
+    ``stop`` ends the loop; a run in progress finishes on its own (the thread is a daemon)."""
+
     def __init__(self, services: Services, every_seconds: float) -> None:
         self.services = services
         self.every = every_seconds
@@ -40,7 +58,8 @@ class SyncScheduler:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def tick(self) -> str | None:
         """Start one run now if none is going; returns its id, or None when skipped."""
@@ -48,6 +67,9 @@ class SyncScheduler:
             run = SyncRun(self.services, SyncOptions(), started_by="schedule")
         except ActionError as exc:
             _LOG.info("scheduled sync skipped: %s", exc.message)
+            return None
+        except Exception as exc:  # e.g. the database briefly unreachable: try next tick
+            _LOG.warning("scheduled sync could not start: %s", exc)
             return None
         try:
             report = run.execute()
