@@ -42,6 +42,7 @@ class ExampleWorld:
     pd: SandboxServer
     remotes_dir: Path
     git_host: FakeGitHost
+    catalog_dir: Path  # the examples app's catalog.files glob is <catalog_dir>/*.yaml
 
     def service(self, name: str, service_id: str | None = None) -> str:
         """A service with a Backstage integration in the default account; its id."""
@@ -80,8 +81,24 @@ def _annotate(world: ExampleWorld) -> dict[str, dict[str, Any]]:
     return {"pagerduty": {"serviceId": world.service("checkout-api")}}
 
 
+def _sync(world: ExampleWorld) -> dict[str, dict[str, Any]]:
+    """checkout-api depends on payments in the catalog files; PagerDuty has neither edge."""
+    world.service("payments", "PPAYMNT")
+    checkout = world.service("checkout-api")
+    world.catalog_dir.mkdir(parents=True, exist_ok=True)
+    (world.catalog_dir / "payments.yaml").write_bytes(
+        _component("payments", "    pagerduty.com/service-id: PPAYMNT\n")
+    )
+    (world.catalog_dir / "checkout-api.yaml").write_bytes(
+        _component("checkout-api", f"    pagerduty.com/service-id: {checkout}\n")
+        + b"  dependsOn: [component:payments]\n"
+    )
+    return {}
+
+
 SETUPS: dict[str, Setup] = {
     "pagerduty:entity:annotate": _annotate,
+    "pagerduty:dependencies:sync": _sync,
 }
 
 
@@ -101,10 +118,22 @@ def _render(value: Any, outputs: dict[str, dict[str, Any]]) -> Any:
 
 
 @pytest.fixture
+def catalog_dir(tmp_path: Path) -> Path:
+    return tmp_path / "example-catalog"
+
+
+@pytest.fixture
 def app(
-    make_app: Callable[..., Flask], integrations_config: dict[str, Any], git_hosts: Path
+    make_app: Callable[..., Flask],
+    integrations_config: dict[str, Any],
+    git_hosts: Path,
+    catalog_dir: Path,
 ) -> Flask:
-    return make_app(integrations=integrations_config)
+    return make_app(
+        integrations=integrations_config,
+        catalog={"files": [str(catalog_dir / "*.yaml")]},  # for pagerduty:dependencies:sync
+        sync={"strategy": "backstage"},
+    )
 
 
 @pytest.mark.parametrize(("action", "payload"), EXAMPLES)
@@ -113,11 +142,12 @@ def test_example_runs(
     pd: SandboxServer,
     remotes_dir: Path,
     git_host: FakeGitHost,
+    catalog_dir: Path,
     action: str,
     payload: dict[str, Any],
 ) -> None:
     setup = SETUPS.get(action)
-    outputs = setup(ExampleWorld(pd, remotes_dir, git_host)) if setup else {}
+    outputs = setup(ExampleWorld(pd, remotes_dir, git_host, catalog_dir)) if setup else {}
     payload = _render(payload, outputs)
     dry = call(action, payload, dry_run=True)
     assert dry.status_code == 200, dry.json
