@@ -7,7 +7,8 @@ then runs a full sync per strategy (``backstage``, ``pagerduty``, ``both``) thro
 
     calls by endpoint, total calls, the lower bound (one read per mapped service plus
     ceil(changed PagerDuty edges / batch size)), their ratio, what the per-entity processor
-    approach would spend on the same data, wall time, planning time and peak memory.
+    approach would spend on the same data, wall time, planning time and peak memory (the sync
+    process's peak RSS, and how much of it the run itself added).
 
     .venv/bin/python bench/sync_bench.py [--sizes 100,1000,5000] [--json]
 
@@ -59,6 +60,7 @@ COLUMNS = (  # title, row key, format
     ("wall s", "wallSeconds", "{:.2f}"),
     ("plan s", "planningSeconds", "{:.3f}"),
     ("peak MiB", "peakRssMiB", "{:.1f}"),
+    ("sync MiB", "rssGrowthMiB", "{:.1f}"),
 )
 
 
