@@ -425,3 +425,22 @@ def test_other_annotations_and_a_custom_body(
         f"pagerduty.com/service-id: {service['serviceId']}",
         "pagerduty.com/escalation-policy: Default",
     )
+
+
+def test_null_service_id_from_a_planned_step(call: Call, local: Remote) -> None:
+    """A template's dry run passes the create step's serviceId, which is null there."""
+    body = commit(local, {"serviceId": None})
+    dry = call(ACTION, body, dry_run=True)
+    assert dry.status_code == 200, dry.json
+    out = dry.json["output"]
+    assert '+    pagerduty.com/service-id: "<id of the service to be created>"' in out["diff"]
+    assert out["warnings"] and "serviceId is null" in out["warnings"][0]
+    real = call(ACTION, body)
+    assert real.status_code == 400
+    assert real.json["error"]["details"][0]["path"] == "$.annotations.serviceId"
+    assert local.count() == 1
+
+
+def test_output_links_the_service(call: Call, local: Remote, service: dict[str, Any]) -> None:
+    response = call(ACTION, commit(local, {"serviceId": service["serviceId"]}))
+    assert response.json["output"]["serviceUrl"] == service["serviceUrl"]

@@ -75,8 +75,14 @@ def action_inputs(registry: Registry) -> dict[str, Any]:
 
 @pytest.fixture
 def sandbox_services(tmp_path: Path) -> Iterator[Services]:
-    """Services as the CLI builds them without PagerDuty credentials: the built-in sandbox."""
-    config = validate_config({"dataDir": str(tmp_path / "data")}, "templating test config")
+    """Services as the CLI builds them without PagerDuty credentials: the built-in sandbox.
+
+    Local git repositories under ``tmp_path`` are allowed (``integrations.local``), so a
+    template whose example values name ``${BARE_GIT_REMOTE}`` can write to it."""
+    config = validate_config(
+        {"dataDir": str(tmp_path / "data"), "integrations": {"local": [{"root": str(tmp_path)}]}},
+        "templating test config",
+    )
     services = build_services(config)
     yield services
     services.close()

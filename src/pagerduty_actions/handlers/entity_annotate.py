@@ -37,6 +37,7 @@ SERVICE_ID = "pagerduty.com/service-id"
 INTEGRATION_KEY = "pagerduty.com/integration-key"
 ACCOUNT = "pagerduty.com/account"
 MASK = "********"
+PLANNED_SERVICE_ID = "<id of the service to be created>"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}$")
 _ENTITY_ERRORS = (AmbiguousEntityError, EntityNotFoundError, InvalidEntityRefError)
 
@@ -100,6 +101,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         "diff": _mask(delivered.diff, secrets),
         "entityRef": entity_ref,
         "annotations": {k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
+        "serviceUrl": service_url,
         "refreshed": refreshed,
         "warnings": list(ctx.warnings),
     }
@@ -121,6 +123,9 @@ def _annotations_to_set(
             "issues them (the value is not shown: it is a secret); or true to look it up",
             details=[{"path": "$.annotations.integrationKey", "message": "not a key"}],
         )
+    if service_id is None and "serviceId" in wanted and not isinstance(key, str):
+        _check_unknown_service_id(ctx)
+        return {SERVICE_ID: PLANNED_SERVICE_ID, **(wanted.get("other") or {})}, None
     if service_id is None and isinstance(key, str):
         service_id = integration_key_index(client).get(key)
         if service_id is None:
@@ -158,6 +163,25 @@ def _annotations_to_set(
         out[ACCOUNT] = account
     out.update(wanted.get("other") or {})
     return out, service_url
+
+
+def _check_unknown_service_id(ctx: ActionContext) -> None:
+    """``serviceId: null``: a template passed the output of an earlier step that gave none.
+
+    In a dry run that is expected (the earlier step only planned to create the service), so
+    the plan shows a placeholder; in a real run it is an input error.
+    """
+    if ctx.dry_run:
+        ctx.warn(
+            "dry run: annotations.serviceId is null (an earlier step would create the service); "
+            f"the diff shows {PLANNED_SERVICE_ID!r} in its place"
+        )
+        return
+    raise InputError(
+        "annotations.serviceId is null: the step meant to give the service id gave none; "
+        "pass the id of an existing PagerDuty service or check the step that creates it",
+        details=[{"path": "$.annotations.serviceId", "message": "null"}],
+    )
 
 
 def _pagerduty_annotations(text: str, entity_ref: str | None) -> dict[str, Any]:
