@@ -189,7 +189,10 @@ def _start_server(stack: Stack) -> None:
         "  apiToken: sandbox-token\n"
         f"  apiBaseUrl: {stack.sandbox_url}\n"
         f"  eventsBaseUrl: {stack.sandbox_url}/events\n"
-        f"database: {{url: 'sqlite:///{data}/actions.db'}}\n",
+        f"database: {{url: 'sqlite:///{data}/actions.db'}}\n"
+        # Templates that write to git (pagerduty-onboard) use bare remotes in the tests'
+        # tmp_path directories, which sit beside run_dir.
+        f"integrations: {{local: [{{root: '{stack.run_dir.parent}'}}]}}\n",
         encoding="utf-8",
     )
     process = spawn(

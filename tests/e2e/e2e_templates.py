@@ -8,6 +8,8 @@ afterwards. A template without an entry fails the run with a message saying to a
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +81,52 @@ def check_service_template(run: Run) -> None:
     assert key not in run.task.log(), "the integration key leaked into the task log"
 
 
+ONBOARD_BRANCH = "pagerduty/annotate-component-default-checkout-api"
+
+
+def _git(*args: str) -> str:
+    command = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def prepare_onboard(example: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """A bare remote seeded from the template's test-remote/ (the server's integrations.local
+    root holds every test's directory), as the repository the run annotates."""
+    bare, work = workdir / "onboard-remote.git", workdir / "onboard-seed"
+    if not bare.exists():
+        shutil.copytree(TEMPLATES_DIR / "pagerduty-onboard" / "test-remote", work)
+        _git("init", "-q", "--bare", "-b", "main", str(bare))
+        _git("init", "-q", "-b", "main", str(work))
+        _git("-C", str(work), "add", "-A")
+        _git("-C", str(work), "commit", "-q", "-m", "seed")
+        _git("-C", str(work), "push", "-q", str(bare), "main")
+    return {**example, "repoUrl": bare.as_uri()}
+
+
+def check_onboard_template(run: Run) -> None:
+    """One new service, and the component's catalog-info.yaml on our branch carries its id
+    (and not the integration key, not asked for); the output links to the service."""
+    [service] = run.sandbox.services_named(run.values["serviceName"])
+    bare = Path(run.values["repoUrl"].removeprefix("file://"))
+    text = _git("-C", str(bare), "show", f"{ONBOARD_BRANCH}:catalog-info.yaml")
+    assert f"    pagerduty.com/service-id: {service['id']}\n" in text, text
+    assert "integration-key" not in text
+    assert "pagerduty.com" not in _git("-C", str(bare), "show", "main:catalog-info.yaml")
+    links = {link["title"]: link.get("url") for link in run.task.output.get("links", [])}
+    assert links["PagerDuty service"].endswith(f"/service-directory/{service['id']}")
+    key = service["integrations"][0]["integration_key"]
+    assert key not in str(run.task.output) and key not in run.task.log()
+
+
 CASES: dict[str, TemplateCase] = {
     "pagerduty-service": TemplateCase(path="proxy", check=check_service_template),
     "pagerduty-service-native": TemplateCase(path="native", check=check_service_template),
+    "pagerduty-onboard": TemplateCase(
+        path="native",
+        check=check_onboard_template,
+        prepare=prepare_onboard,
+        fault_values=lambda v: {**v, "serviceName": f"{v['serviceName']}-fault"},
+    ),
 }
 
 
