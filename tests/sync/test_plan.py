@@ -224,6 +224,20 @@ def test_in_sync_sides_plan_nothing_but_still_list_unmanaged_edges() -> None:
         assert [(k.dependent, k.supporting) for k in result.kept] == [("PA", "PX"), ("PY", "PA")]
 
 
+def test_edges_from_unread_unmapped_services_are_listed_once_as_kept() -> None:
+    """#10.7: PZ (unmapped, so never read) depends on PA; only PA's read shows the edge. PY's
+    edge is seen from both ends (PY was read too) and must still be listed once."""
+    graph = catalog(component("a", service="PA"))
+    pd = PagerDutyGraph(
+        supporting={"PA": set(), "PY": {"PA"}}, dependents={"PA": {"PZ", "PY"}, "PY": set()}
+    )
+    for strategy in (Strategy.BACKSTAGE, Strategy.PAGERDUTY, Strategy.BOTH):
+        result = plan(graph, pd, mapping_for(graph, pd), strategy)
+        assert result.change_count == 0
+        assert [(k.dependent, k.supporting) for k in result.kept] == [("PY", "PA"), ("PZ", "PA")]
+        assert "PZ is not mapped" in result.kept[1].reason
+
+
 def test_written_refs_are_the_shortest_form_resolving_back_to_the_target() -> None:
     assert written_ref("component:default/a", "component:default/b") == "component:b"
     assert written_ref("component:team/a", "component:team/b") == "component:b"

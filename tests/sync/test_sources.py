@@ -657,6 +657,23 @@ def test_only_edges_where_the_service_is_the_dependent_on_technical_services() -
     }
 
 
+def test_dependents_of_a_read_service_are_kept_for_edges_from_unread_services() -> None:
+    """#10.7: ``legacy`` (never read: not mapped) depends on ``api``; only api's read shows it."""
+    document = default_seed()
+    spec = document["accounts"][0]
+    spec["services"] = [{"name": n, "escalation_policy": "Default"} for n in ("api", "legacy")]
+    spec["business_services"] = [{"name": "Shop"}]
+    spec["dependencies"] = [
+        {"supporting": "api", "dependent": "legacy"},
+        {"supporting": "api", "dependent": "Shop"},  # business services are not ours to report
+    ]
+    with sandbox_server(document) as server, pd_client(server) as client:
+        by_name = {s["name"]: s["id"] for s in pd_services.list_services(client)}
+        graph = load_pagerduty_graph(client, [by_name["api"]])
+    assert graph.supporting == {by_name["api"]: set()}
+    assert graph.dependents == {by_name["api"]: {by_name["legacy"]}}
+
+
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_other_errors_stop_the_load(
     graph_sandbox: tuple[SandboxServer, dict[str, Any]], concurrency: int

@@ -82,6 +82,9 @@ class PagerDutyGraph:
 
     supporting: dict[str, set[str]] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # Read service -> the services depending on it. Needed only for edges whose dependent was
+    # not read (unmapped), so the report can say they were left alone.
+    dependents: dict[str, set[str]] = field(default_factory=dict)
     # Every relationship each read service has (both directions, business services too), as
     # PagerDuty counts them against its per-service limit; ``supporting`` sees only one way.
     relationship_counts: dict[str, int] = field(default_factory=dict)

@@ -165,12 +165,20 @@ def label(ref: str) -> str:
 
 
 def _kept_edges(view: _View) -> list[KeptEdge]:
+    """Every PagerDuty edge with an unmapped end: from each read service's own dependencies,
+    and from its dependents that were not read themselves (so no edge is listed twice)."""
+    edges: set[tuple[str, str]] = set()
+    for service, others in view.pagerduty.supporting.items():
+        edges.update((service, other) for other in others)
+    for service, dependents in view.pagerduty.dependents.items():
+        edges.update(
+            (other, service) for other in dependents if other not in view.pagerduty.supporting
+        )
     kept: list[KeptEdge] = []
-    for service in sorted(view.pagerduty.supporting):
-        for other in sorted(view.pagerduty.supporting[service]):
-            reason = _unmanaged_reason(view, service, other)
-            if reason:
-                kept.append(KeptEdge(service, other, reason))
+    for dependent, supporting in sorted(edges):
+        reason = _unmanaged_reason(view, dependent, supporting)
+        if reason:
+            kept.append(KeptEdge(dependent, supporting, reason))
     return kept
 
 

@@ -197,21 +197,34 @@ def load_backstage_graph_from_files(globs: list[str], base: Path) -> BackstageGr
 def supporting_services(relationships: Iterable[Mapping[str, Any]], service_id: str) -> set[str]:
     """The technical services ``service_id`` depends on, from its dependency read (which lists
     both directions and may include business services)."""
+    return _other_ends(relationships, service_id, "dependent_service", "supporting_service")
+
+
+def dependent_services(relationships: Iterable[Mapping[str, Any]], service_id: str) -> set[str]:
+    """The technical services that depend on ``service_id``, from the same read: an unmapped
+    one is never read itself, so this is the only place its edge to a mapped service shows."""
+    return _other_ends(relationships, service_id, "supporting_service", "dependent_service")
+
+
+def _other_ends(
+    relationships: Iterable[Mapping[str, Any]], service_id: str, this_end: str, other_end: str
+) -> set[str]:
     out: set[str] = set()
     for relationship in relationships:
-        dependent = relationship.get("dependent_service") or {}
-        supporting = relationship.get("supporting_service") or {}
-        if dependent.get("id") != service_id or not supporting.get("id"):
+        this = relationship.get(this_end) or {}
+        other = relationship.get(other_end) or {}
+        if this.get("id") != service_id or not other.get("id"):
             continue
-        if _BUSINESS.search(str(dependent.get("type", ""))):
+        if _BUSINESS.search(str(this.get("type", ""))) or _BUSINESS.search(
+            str(other.get("type", ""))
+        ):
             continue
-        if _BUSINESS.search(str(supporting.get("type", ""))):
-            continue
-        out.add(str(supporting["id"]))
+        out.add(str(other["id"]))
     return out
 
 
-_Read = tuple[str, set[str] | None, int]  # service, supporting (None: missing), relationships
+# service, supporting (None: missing), dependents, relationship count
+_Read = tuple[str, set[str] | None, set[str], int]
 
 
 def _read_one(client: PagerDutyClient, service_id: str, retry_404_for: float) -> _Read:
@@ -220,9 +233,14 @@ def _read_one(client: PagerDutyClient, service_id: str, retry_404_for: float) ->
             DEPENDENCIES_PATH, path_params={"id": service_id}, retry_404_for=retry_404_for
         )
     except NotFoundError:
-        return service_id, None, 0
+        return service_id, None, set(), 0
     relationships = body.get("relationships") or []
-    return service_id, supporting_services(relationships, service_id), len(relationships)
+    return (
+        service_id,
+        supporting_services(relationships, service_id),
+        dependent_services(relationships, service_id),
+        len(relationships),
+    )
 
 
 def load_pagerduty_graph(
@@ -245,11 +263,12 @@ def load_pagerduty_graph(
     workers = max(1, min(workers, len(ids) or 1))
 
     def record(result: _Read) -> None:
-        service_id, supporting, relationships = result
+        service_id, supporting, dependents, relationships = result
         if supporting is None:
             graph.missing.add(service_id)
         else:
             graph.supporting[service_id] = supporting
+            graph.dependents[service_id] = dependents
             graph.relationship_counts[service_id] = relationships
         if on_progress is not None:
             on_progress(len(graph.supporting) + len(graph.missing))
