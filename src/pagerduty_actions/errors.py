@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .redaction import redact
+
 
 class ActionError(Exception):
     """Base of the errors a caller may see; ``status`` is the HTTP status it maps to."""
@@ -36,18 +38,29 @@ class ActionError(Exception):
         self.upstream = upstream
 
     def body(self, request: dict[str, str] | None = None) -> dict[str, Any]:
-        """Backstage's error body for this error."""
-        error: dict[str, Any] = {"name": self.name, "message": self.message}
+        """Backstage's error body for this error, credentials redacted: validation details and
+        upstream words can echo what a caller sent or a host answered, keys included."""
+        error: dict[str, Any] = {"name": self.name, "message": redact(self.message)}
         if self.details:
-            error["details"] = self.details
+            error["details"] = _redacted(self.details)
         if self.retryable:
             error["retryable"] = True
         if self.upstream is not None:
-            error["upstream"] = self.upstream
+            error["upstream"] = _redacted(self.upstream)
         out: dict[str, Any] = {"error": error, "response": {"statusCode": self.status}}
         if request is not None:
             out["request"] = request
         return out
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 class InputError(ActionError):

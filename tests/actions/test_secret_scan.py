@@ -192,3 +192,15 @@ def _tables(app: Flask) -> list[str]:
             )
     assert rows, "no database rows: the audit log should hold the runs"
     return rows
+
+
+def test_an_error_body_never_echoes_a_key_the_caller_sent(call: Callable[..., Any]) -> None:
+    """Validation messages quote the offending value; a key put in the wrong field is one."""
+    response = call(
+        "pagerduty:service:create",
+        {"name": "x", "escalationPolicyName": "Default", "alertGrouping": UNKNOWN_KEY},
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "alertGrouping" in body and "[REDACTED]" in body
+    assert UNKNOWN_KEY not in body
