@@ -22,7 +22,7 @@ _PATTERNS = [
         re.IGNORECASE,
     ),
     re.compile(r"(Token\s+token=)" + _VALUE, re.IGNORECASE),
-    re.compile(r"(Bearer\s+)" + _VALUE, re.IGNORECASE),
+    re.compile(r"(Bearer\s+)(?!<)" + _VALUE, re.IGNORECASE),  # not a "Bearer <token>" hint
     # URL user-info: https://user:password@host, https://x-access-token:TOKEN@host.
     re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+(?=@)", re.IGNORECASE),
     # Token shapes: PagerDuty integration keys (32 hex), GitHub and GitLab personal tokens.

@@ -86,6 +86,12 @@ def make_app(pd: SandboxServer, tmp_path: Path) -> Iterator[Callable[..., Flask]
 
 
 @pytest.fixture
+def api_token() -> str:
+    """The bearer token the test apps accept (for tests that build their own requests)."""
+    return TOKEN
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 

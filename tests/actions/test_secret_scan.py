@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from action_git_hosts import GITHUB_HOST, FakeGitHost, hosted_remote, integrations_for
 from flask import Flask
 
-from conftest import TOKEN
 from pagerduty_actions.logging_setup import configure_logging
 from pagerduty_actions.sandbox import SandboxServer
 
@@ -69,9 +68,10 @@ def test_no_key_or_token_in_anything_we_wrote(
     remotes_dir: Path,
     tmp_path: Path,
     log_text: io.StringIO,
+    api_token: str,
 ) -> None:
     client = secret_app.test_client()
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {api_token}"}
     readable: list[str] = []  # what must hold no secret
 
     def call(action: str, body: dict[str, Any], keep_output: bool = False) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def test_no_key_or_token_in_anything_we_wrote(
     assert len(log_text.getvalue()) > 1000, (
         "the log capture caught nothing: the scan would be empty"
     )
-    for secret in [PD_TOKEN, GIT_TOKEN, TOKEN, UNKNOWN_KEY, *keys]:
+    for secret in [PD_TOKEN, GIT_TOKEN, api_token, UNKNOWN_KEY, *keys]:
         assert secret not in haystack, f"a secret ({secret[:6]}...) reached what we wrote"
 
 
