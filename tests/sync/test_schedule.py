@@ -73,6 +73,15 @@ def test_a_tick_runs_the_configured_strategy(services_for: Any, pd: SandboxServe
     assert pd_edges(pd) == AFTER_BACKSTAGE
 
 
+def test_a_tick_under_a_disabled_strategy_records_nothing(
+    services_for: Any, pd: SandboxServer
+) -> None:
+    services = services_for(strategy="disabled", schedule={"every": "30m"})
+    assert SyncScheduler(services, 1800).tick() is None
+    assert SyncRunStore(services.db).recent() == []
+    assert pd.state.requests() == []
+
+
 def test_a_tick_skips_while_another_process_runs(
     services_for: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -12,7 +12,8 @@ import threading
 
 from ..errors import ActionError, StartupError
 from ..services import Services
-from .engine import SyncOptions
+from .engine import SyncOptions, effective_strategy
+from .model import Strategy
 from .runs import SyncRun
 
 _LOG = logging.getLogger("pagerduty_actions.sync.schedule")
@@ -62,8 +63,15 @@ class SyncScheduler:
             self._thread.join(timeout=5)
 
     def tick(self) -> str | None:
-        """Start one run now if none is going; returns its id, or None when skipped."""
+        """Start one run now if none is going; returns its id, or None when skipped.
+
+        A disabled strategy (the stored setting can switch it off at any time) skips the tick
+        without recording a run, so a switched-off sync does not add a row every interval.
+        """
         try:
+            if effective_strategy(self.services, None) is Strategy.DISABLED:
+                _LOG.debug("scheduled sync skipped: the strategy is disabled")
+                return None
             run = SyncRun(self.services, SyncOptions(), started_by="schedule")
         except ActionError as exc:
             _LOG.info("scheduled sync skipped: %s", exc.message)
