@@ -12,8 +12,7 @@ import pytest
 
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
-from pagerduty_actions.paths import data_dir
-from pagerduty_actions.registry import Registry, RegistryError, load_manifest
+from pagerduty_actions.registry import Registry
 from pagerduty_actions.services import Services
 from pagerduty_actions.templating import TemplateRenderer
 
@@ -55,17 +54,8 @@ def context() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
-    """The real registry; while another action is half-landed, the manifests that load."""
-    try:
-        return Registry.load()
-    except RegistryError:
-        specs = []
-        for manifest in sorted(data_dir("actions").glob("*.yaml")):
-            try:
-                specs.append(load_manifest(manifest, data_dir("schemas")))
-            except RegistryError:
-                continue
-        return Registry(specs)
+    """The real registry, every shipped action."""
+    return Registry.load()
 
 
 @pytest.fixture(scope="session")

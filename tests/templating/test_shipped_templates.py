@@ -8,6 +8,7 @@ example values; the test replaces it with the URL of a bare repository on disk, 
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ from ruamel.yaml import YAML
 
 from pagerduty_actions.paths import data_dir
 from pagerduty_actions.registry import Registry
+from pagerduty_actions.server import create_app
 from pagerduty_actions.services import Services
 from pagerduty_actions.templating.lint import lint_file
 from pagerduty_actions.templating.preflight import action_schemas
@@ -97,3 +99,38 @@ def test_runs(
     assert report.steps and all(s.status in ("completed", "skipped") for s in report.steps)
     assert any(s.status == "completed" for s in report.steps)
     assert report.output, "a shipped template should tell its user what it made"
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[p.parent.name for p in TEMPLATES])
+def test_http_dry_run_answers_in_backstages_shape(
+    template: Path, registry: Registry, sandbox_services: Services, tmp_path: Path
+) -> None:
+    """``POST /v2/dry-run`` with the request Backstage's template editor sends."""
+    token = "shipped-dry-run-token-0123456789"
+    config = sandbox_services.config.with_overrides(
+        auth={"tokens": [{"name": "editor", "token": token}]}
+    )
+    app = create_app(config, services=sandbox_services, registry=registry)
+    files = [
+        {
+            "path": path.relative_to(template.parent).as_posix(),
+            "base64Content": base64.b64encode(path.read_bytes()).decode(),
+        }
+        for path in sorted(template.parent.rglob("*"))
+        if path.is_file() and "test-remote" not in path.parts
+    ]
+    request = {
+        "template": YAML(typ="safe", pure=True).load(template.read_text(encoding="utf-8")),
+        "values": example_values(template, tmp_path),
+        "secrets": {},
+        "directoryContents": files,
+    }
+    response = app.test_client().post(
+        "/v2/dry-run", json=request, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert set(body) >= {"directoryContents", "log", "output", "steps"} and "error" not in body
+    assert all(set(entry) == {"body"} for entry in body["log"])
+    assert all(s["status"] in ("completed", "skipped") for s in body["steps"]), body["steps"]
+    assert body["output"], "a shipped template should tell its user what it would make"
