@@ -134,3 +134,40 @@ def test_http_dry_run_answers_in_backstages_shape(
     assert all(set(entry) == {"body"} for entry in body["log"])
     assert all(s["status"] in ("completed", "skipped") for s in body["steps"]), body["steps"]
     assert body["output"], "a shipped template should tell its user what it would make"
+
+
+def test_onboarding_an_existing_service_creates_none_and_annotates_the_component(
+    registry: Registry, sandbox_services: Services, tmp_path: Path
+) -> None:
+    """The other branch of pagerduty-onboard: a service id is given, so no service is made."""
+    template = data_dir("templates") / "pagerduty-onboard" / "template.yaml"
+    assert sandbox_services.sandbox is not None
+    account = sandbox_services.sandbox.state.accounts["default"]
+    policy = next(iter(account.escalation_policies))
+    existing = account.create_service(
+        {"name": "legacy-checkout", "escalation_policy": {"id": policy}}, unique_names=True
+    )
+    before = len(account.services)
+    values = {**example_values(template, tmp_path), "serviceId": existing["id"]}
+    report = TemplateRunner(registry, sandbox_services).run(
+        load_template(template), values, workspace=tmp_path / "workspace"
+    )
+    assert report.ok, report.as_dict()
+    statuses = {s.id: s.status for s in report.steps}
+    assert statuses == {
+        "pagerduty": "skipped",
+        "annotate-new": "skipped",
+        "annotate-existing": "completed",
+    }
+    assert len(account.services) == before  # nothing created
+    annotate = next(s for s in report.steps if s.id == "annotate-existing")
+    branch = annotate.output["branch"]
+    catalog = subprocess.run(
+        ["git", "-C", str(tmp_path / "remote.git"), "show", f"{branch}:catalog-info.yaml"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert f"pagerduty.com/service-id: {existing['id']}" in catalog
+    assert "pagerduty.com/integration-key" not in catalog  # a secret: only when asked
+    assert catalog.startswith("# The component an onboarding run annotates")  # comment kept
