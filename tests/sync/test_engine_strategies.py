@@ -257,6 +257,34 @@ def test_pagerduty_strategy_opens_one_pull_request_per_repository(
     assert pd_writes(pd) == []
 
 
+def test_pagerduty_strategy_commits_when_configured(
+    pd: SandboxServer, tmp_path: Path, sqlite_url: str, repos: Repos, github: respx.MockRouter
+) -> None:
+    """``sync.delivery: commit``: one commit per repository on the file's branch, no PR call."""
+    services = make_services(
+        pd,
+        sqlite_url,
+        tmp_path / "d",
+        catalog={"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
+        integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        sync={"delivery": "commit"},
+    )
+    try:
+        report = run(services, "pagerduty")
+    finally:
+        services.close()
+    assert not report["failed"]
+    assert {d["mode"] for d in report["deliveries"]} == {"commit"}
+    assert all(d["commitSha"] and d["pullRequestUrl"] is None for d in report["deliveries"])
+    assert not [c for c in github.calls if c.request.url.host == "api.github.com"]  # no PR API
+    assert depends_on_in(repos.read("repo-a", "checkout/catalog-info.yaml")) == [
+        "resource:default/bucket",
+        "component:default/ghost",
+        "component:search",
+    ]
+    assert depends_on_in(repos.read("repo-b", "search/catalog-info.yaml")) == ["component:db"]
+
+
 def test_pagerduty_strategy_rerun_updates_the_open_pull_request(
     pd: SandboxServer,
     tmp_path: Path,

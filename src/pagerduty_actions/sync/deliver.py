@@ -1,8 +1,10 @@
-"""The ``pagerduty`` strategy's Backstage side: one pull request per repository.
+"""The ``pagerduty`` strategy's Backstage side: one pull request (or commit) per repository.
 
 Entity changes are grouped by repository; each group becomes one commit on our
 ``pagerduty/sync-dependencies`` branch and one pull request (updated, never duplicated, on the
-next run). A host failing for one repository is recorded and the others still proceed.
+next run) — or, with ``sync.delivery: commit``, one commit pushed straight to the catalog
+file's branch, for teams whose catalog repositories take bot commits. A host failing for one
+repository is recorded and the others still proceed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from ..catalog import set_depends_on
 from ..scm import ScmError, deliver_changes, parse_repo_url
-from ..scm.delivery import EditOutcome
+from ..scm.delivery import DeliveryMode, EditOutcome
 from ..services import Services
 from .apply import ApplyResult
 from .model import BackstageChange
@@ -56,6 +58,10 @@ def _edit_for(changes: Sequence[BackstageChange]) -> Any:
 def apply_repositories(services: Services, changes: Sequence[BackstageChange]) -> ApplyResult:
     result = ApplyResult()
     integrations = services.config.section("integrations")
+    # The config schema allows only the two modes.
+    mode: DeliveryMode = (
+        "commit" if services.config.section("sync").get("delivery") == "commit" else "pull-request"
+    )
     groups: dict[str, list[BackstageChange]] = defaultdict(list)
     for change in changes:
         assert change.location is not None
@@ -75,7 +81,7 @@ def apply_repositories(services: Services, changes: Sequence[BackstageChange]) -
                 commit_message=(
                     f"Sync spec.dependsOn of {len(repo_changes)} component(s) with PagerDuty"
                 ),
-                mode="pull-request",
+                mode=mode,
                 branch=branch,
                 branch_name=BRANCH_NAME,
                 title=TITLE,
@@ -89,7 +95,7 @@ def apply_repositories(services: Services, changes: Sequence[BackstageChange]) -
         result.deliveries.append(
             {
                 "repository": repo,
-                "mode": "pull-request",
+                "mode": mode,
                 "changed": delivered.changed,
                 "branch": delivered.branch,
                 "pullRequestUrl": delivered.pull_request_url,
