@@ -112,7 +112,7 @@ def check_onboard_template(run: Run) -> None:
     assert f"    pagerduty.com/service-id: {service['id']}\n" in text, text
     assert "integration-key" not in text
     assert "pagerduty.com" not in _git("-C", str(bare), "show", "main:catalog-info.yaml")
-    # Backstage keeps output links whose if: is false (with a null url): look past them.
+    # A local repository gets a branch and no pull request: its link has a null url.
     urls = [
         link.get("url")
         for link in run.task.output.get("links", [])

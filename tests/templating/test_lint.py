@@ -366,6 +366,29 @@ def test_reference_to_a_conditional_step_without_the_same_if(
     assert lint(same_if, action_inputs).findings == []
 
 
+@pytest.mark.parametrize(
+    "handled",
+    [
+        "${{ steps.pagerduty.output.serviceId or parameters.policy }}",
+        "${{ steps.pagerduty.output.serviceId if steps.pagerduty else 'none' }}",
+        "${{ steps.pagerduty.output.serviceId | default('none') }}",
+        "${{ 'x' if steps.pagerduty is defined else 'y' }}",
+    ],
+)
+def test_a_conditional_step_read_that_handles_undefined_is_not_a_finding(
+    handled: str, action_inputs: dict[str, Any]
+) -> None:
+    """Picking whichever of two conditional steps ran (``a or b``) is deliberate."""
+    guarded = GOOD.replace(
+        "    - id: pagerduty\n", "    - id: pagerduty\n      if: ${{ parameters.policy }}\n"
+    )
+    text = guarded.replace("${{ steps.pagerduty.output.serviceId }}", handled)
+    assert text != guarded
+    findings = [f.path for f in lint(text, action_inputs).findings if f.code == "conditional-step"]
+    plain = [f.path for f in lint(guarded, action_inputs).findings if f.code == "conditional-step"]
+    assert len(findings) < len(plain)  # the handled reads are no longer reported
+
+
 def test_enum_parameters_are_tried_in_our_action_input(action_inputs: dict[str, Any]) -> None:
     text = GOOD.replace(
         "        policy: {type: string, default: Default}\n",

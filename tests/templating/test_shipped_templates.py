@@ -154,13 +154,9 @@ def test_onboarding_an_existing_service_creates_none_and_annotates_the_component
     )
     assert report.ok, report.as_dict()
     statuses = {s.id: s.status for s in report.steps}
-    assert statuses == {
-        "pagerduty": "skipped",
-        "annotate-new": "skipped",
-        "annotate-existing": "completed",
-    }
+    assert statuses == {"pagerduty": "skipped", "annotate": "completed"}
     assert len(account.services) == before  # nothing created
-    annotate = next(s for s in report.steps if s.id == "annotate-existing")
+    annotate = next(s for s in report.steps if s.id == "annotate")
     branch = annotate.output["branch"]
     catalog = subprocess.run(
         ["git", "-C", str(tmp_path / "remote.git"), "show", f"{branch}:catalog-info.yaml"],
@@ -171,3 +167,6 @@ def test_onboarding_an_existing_service_creates_none_and_annotates_the_component
     assert f"pagerduty.com/service-id: {existing['id']}" in catalog
     assert "pagerduty.com/integration-key" not in catalog  # a secret: only when asked
     assert catalog.startswith("# The component an onboarding run annotates")  # comment kept
+    links = {link["title"]: link["url"] for link in report.output["links"]}
+    assert links["PagerDuty service"].endswith(f"/service-directory/{existing['id']}")
+    assert links["Pull request"] is None  # a local repository: the branch, no pull request

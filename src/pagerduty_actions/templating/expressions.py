@@ -144,3 +144,39 @@ def tree_references(tree: nodes.Template) -> set[Reference]:
         if name_node.ctx == "load" and name_node.name in free and id(name_node) not in keyed:
             found.add((name_node.name, ""))
     return found
+
+
+_UNDEFINED_SAFE_FILTERS = frozenset({"default", "d"})
+_UNDEFINED_SAFE_TESTS = frozenset({"defined", "undefined", "none"})
+
+
+def guarded_step_keys(text: str) -> set[str]:
+    """Step ids that ``text`` reads only where an undefined value is handled on purpose:
+    inside ``a or b``, ``a if c else b``, ``| default(...)`` or an ``is defined`` test.
+
+    ``steps.new.output.id or steps.old.output.id`` is how a template picks whichever of two
+    conditional steps ran; such a read is not a mistake, so lint does not warn about it.
+    """
+    try:
+        tree = _PARSER.parse(text)
+    except JinjaSyntaxError as exc:
+        raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
+    guards: list[nodes.Node] = [*tree.find_all((nodes.Or, nodes.CondExpr))]
+    guards += [f for f in tree.find_all(nodes.Filter) if f.name in _UNDEFINED_SAFE_FILTERS]
+    guards += [t for t in tree.find_all(nodes.Test) if t.name in _UNDEFINED_SAFE_TESTS]
+    inside = {id(n) for guard in guards for n in guard.find_all((nodes.Getattr, nodes.Getitem))}
+    reads: dict[str, bool] = {}
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, nodes.Getattr | nodes.Getitem):
+            continue
+        root = node.node
+        if not (isinstance(root, nodes.Name) and root.name == "steps"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            key = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            key = node.arg.value
+        else:
+            continue
+        reads[key] = reads.get(key, True) and id(node) in inside
+    return {key for key, guarded in reads.items() if guarded}

@@ -35,7 +35,8 @@ LINT_CHECKS: dict[str, tuple[str, str]] = {
     "conditional-step": (
         "warning",
         "A value uses a step that has `if:` without the same `if:`, so it is undefined "
-        "whenever that step is skipped.",
+        "whenever that step is skipped (reads that handle that, with `or`, `if … else`, "
+        "`| default` or `is defined`, are fine).",
     ),
     "unknown-parameter": ("error", "`parameters.X` is declared by no parameter page."),
     "unknown-variable": (

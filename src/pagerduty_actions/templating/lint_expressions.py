@@ -20,7 +20,7 @@ from pagerduty_actions.templating.errors import (
     TemplateSecurityError,
     UnknownFilterError,
 )
-from pagerduty_actions.templating.expressions import string_references
+from pagerduty_actions.templating.expressions import guarded_step_keys, string_references
 from pagerduty_actions.templating.findings import ERROR, WARNING
 from pagerduty_actions.templating.template import (
     TemplateDocument,
@@ -85,15 +85,18 @@ class ExpressionChecker:
             return
         try:
             refs = string_references(text)
+            guarded = guarded_step_keys(text)
         except TemplateError as exc:
             self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
             return
         for root, key in sorted(refs):
-            self._check_reference(root, key, path, place)
+            self._check_reference(root, key, path, place, key in guarded)
 
-    def _check_reference(self, root: str, key: str, path: YamlPath, place: _Place) -> None:
+    def _check_reference(
+        self, root: str, key: str, path: YamlPath, place: _Place, guarded: bool = False
+    ) -> None:
         if root == "steps" and key:
-            self._check_step_reference(key, path, place)
+            self._check_step_reference(key, path, place, guarded)
         elif root == "parameters" and key and key not in self._parameters:
             hint = _suggest(key, self._parameters)
             self._add(
@@ -119,7 +122,7 @@ class ExpressionChecker:
                 path,
             )
 
-    def _check_step_reference(self, key: str, path: YamlPath, place: _Place) -> None:
+    def _check_step_reference(self, key: str, path: YamlPath, place: _Place, guarded: bool) -> None:
         if key not in self._step_ids:
             known = [i for i in self._step_ids if i]
             hint = _suggest(key, known)
@@ -133,7 +136,8 @@ class ExpressionChecker:
         position = self._step_ids.index(key)
         step_index = place.step_index
         if step_index is None or position < step_index:
-            self._check_guard(key, position, path, place)
+            if not guarded:
+                self._check_guard(key, position, path, place)
             return
         if position == step_index:
             self._add("step-order", ERROR, f"step '{key}' refers to its own output", path)
