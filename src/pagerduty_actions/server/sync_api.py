@@ -7,20 +7,33 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify
 
 from ..catalog import InvalidEntityRefError, parse_entity_ref
-from ..errors import InputError, NotFoundError, ServiceUnavailableError
+from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
 from ..handlers.dependencies_sync import options_from_input
 from ..services import Services
 from ..store.settings import MappingStore, SettingsStore
 from ..store.sync_runs import SyncRunStore
-from ..sync.engine import STRATEGY_SETTING
+from ..sync.engine import STRATEGY_SETTING, effective_strategy, require_catalog_source
 from ..sync.mappings_view import current_mappings
-from ..sync.model import STRATEGIES
+from ..sync.model import STRATEGIES, Strategy
 from ..sync.runs import SyncRun, as_action_error
 from .actions import read_json_object
 from .state import app_state
 
 bp = Blueprint("sync", __name__)
 SETTINGS: dict[str, tuple[str, ...]] = {STRATEGY_SETTING: STRATEGIES}
+SYNC_ACTION = "pagerduty:dependencies:sync"
+
+
+@bp.before_request
+def _may_sync() -> None:
+    """Every route here starts, steers or shows the dependency sync, so a token limited by
+    ``auth.tokens[].actions`` needs the sync action, as it would to run the action itself."""
+    caller = g.get("caller")
+    if caller is not None and not caller.may_run(SYNC_ACTION):
+        raise NotAllowedError(
+            f"token {caller.name!r} may not use the dependency sync: add {SYNC_ACTION!r} to "
+            "its auth.tokens[].actions"
+        )
 
 
 def _services() -> Services:
@@ -45,7 +58,11 @@ def start_sync() -> tuple[Response, int]:
         )
     if body.get("strategy") is not None and body["strategy"] not in STRATEGIES:
         raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}")
-    run = SyncRun(_services(), options_from_input(body, False), started_by=_caller())
+    services = _services()
+    options = options_from_input(body, False)
+    if effective_strategy(services, options.strategy) is not Strategy.DISABLED:
+        require_catalog_source(services)  # a 400 now, not a 202 and a run failing later
+    run = SyncRun(services, options, started_by=_caller())
     run.start_in_background()
     response = jsonify({"runId": run.id, "status": "running", "href": f"/v2/sync/runs/{run.id}"})
     response.headers["Location"] = f"/v2/sync/runs/{run.id}"

@@ -148,13 +148,20 @@ class SyncEngine:
 
 def load_catalog(services: Services) -> BackstageGraph:
     """The components to sync: from catalog files when configured, else the catalog API."""
+    require_catalog_source(services)
     config = services.config
     files = config.section("catalog").get("files")
     if files:
         return load_backstage_graph_from_files(list(files), Path.cwd())
     backstage = config.section("backstage")
-    if backstage.get("baseUrl"):
-        return load_backstage_graph_from_api(str(backstage["baseUrl"]), backstage.get("token"))
+    return load_backstage_graph_from_api(str(backstage["baseUrl"]), backstage.get("token"))
+
+
+def require_catalog_source(services: Services) -> None:
+    """Refuse early (before a background run is accepted) when there is no catalog to read."""
+    config = services.config
+    if config.section("catalog").get("files") or config.section("backstage").get("baseUrl"):
+        return
     raise InputError(
         "no catalog to sync: set backstage.baseUrl (and backstage.token) or catalog.files "
         "in the config"
