@@ -14,15 +14,19 @@ from collections.abc import Iterable
 
 REDACTED = "[REDACTED]"
 _VALUE = r"[^\s\"',;]+"
+# A header value worth hiding: not a "<token>" placeholder and not a short word ("the bearer
+# token is ..."), which a real credential never is. Shorter configured secrets are removed
+# verbatim anyway (register_secret).
+_CREDENTIAL = r"(?!<)[^\s\"',;]{8,}"
 _PATTERNS = [
     # Header values: Authorization (Token token=, Bearer, Basic), GitLab's PRIVATE-TOKEN/JOB-TOKEN.
     re.compile(
         r"((?:Authorization|PRIVATE-TOKEN|JOB-TOKEN)[\"']?\s*[:=]\s*[\"']?"
-        r"(?:Bearer\s+|Basic\s+|Token\s+token=|token\s+)?)" + _VALUE,
+        r"(?:Bearer\s+|Basic\s+|Token\s+token=|token\s+)?)" + _CREDENTIAL,
         re.IGNORECASE,
     ),
     re.compile(r"(Token\s+token=)" + _VALUE, re.IGNORECASE),
-    re.compile(r"(Bearer\s+)(?!<)" + _VALUE, re.IGNORECASE),  # not a "Bearer <token>" hint
+    re.compile(r"(Bearer\s+)" + _CREDENTIAL, re.IGNORECASE),
     # URL user-info: https://user:password@host, https://x-access-token:TOKEN@host.
     re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+(?=@)", re.IGNORECASE),
     # Token shapes: PagerDuty integration keys (32 hex), GitHub and GitLab personal tokens.

@@ -168,9 +168,9 @@ def test_unknown_route_is_404_in_backstage_shape(client: FlaskClient, auth: Auth
 @pytest.mark.parametrize(
     ("header", "fragment"),
     [
-        (None, "missing Authorization header"),
+        (None, "send 'Authorization: Bearer <token>' with a token"),
         ("Basic abc", "must be 'Bearer <token>'"),
-        ("Bearer wrong-token-000000000", "not one of auth.tokens"),
+        ("Bearer wrong-token-000000000", "the bearer token is not one of auth.tokens"),
     ],
 )
 def test_bad_credentials_are_401(client: FlaskClient, header: str | None, fragment: str) -> None:
