@@ -250,7 +250,7 @@ def test_gitlab_merge_request_exact_requests_then_updated(
     response = call(ACTION, body)
     assert response.status_code == 200, response.json
     out = response.json["output"]
-    head = "pagerduty/annotate-component-default-payments"
+    head = "pagerduty/annotate-payments"  # the normalised ref, not the spelling
     assert out["branch"] == head and out["pullRequestNumber"] == 1
     assert out["pullRequestUrl"] == f"https://{GITLAB_HOST}/group/sub/svc/-/merge_requests/1"
     mrs = "/api/v4/projects/group%2Fsub%2Fsvc/merge_requests"

@@ -81,7 +81,7 @@ def check_service_template(run: Run) -> None:
     assert key not in run.task.log(), "the integration key leaked into the task log"
 
 
-ONBOARD_BRANCH = "pagerduty/annotate-component-default-checkout-api"
+ONBOARD_BRANCH = "pagerduty/annotate-checkout-api"  # the normalised ref, however spelled
 
 
 def _git(*args: str) -> str:

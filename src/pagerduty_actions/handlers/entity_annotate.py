@@ -21,6 +21,7 @@ from ..catalog import (
     EntityNotFoundError,
     InvalidEntityRefError,
     backstage_api,
+    parse_entity_ref,
     select_entity,
     set_annotations,
 )
@@ -66,7 +67,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         seen.update(entity=result.entity_ref, removed=remove)
         return EditOutcome(result.text, result.changed, result.diff)
 
-    entity_hint = payload.get("entityRef") or location.repo
+    entity_hint = _entity_hint(payload.get("entityRef"), location.repo)
     title = payload.get("title") or (
         f"Remove PagerDuty annotations from {entity_hint}" if removing
         else f"Connect {entity_hint} to PagerDuty"
@@ -256,6 +257,27 @@ def _refresh(ctx: ActionContext, entity_ref: str) -> bool:
         return False
     ctx.log(f"asked Backstage to refresh {entity_ref}")
     return True
+
+
+def _entity_hint(entity_ref: str | None, repo: str) -> str:
+    """What the default branch name and title call the entity: its normalised ref, so that
+    ``checkout-api``, ``component:checkout-api`` and ``Component:default/checkout-api`` give
+    one branch (and so one pull request, updated on a re-run) instead of one per spelling.
+
+    The short form is the bare name for a component in the default namespace (the common case,
+    and what the title reads best with), else ``kind:namespace/name``; all lower-cased, as
+    Backstage compares refs case-insensitively. Without ``entityRef`` the repository name
+    stands in: the entity is only known once the file is read, after the branch is chosen.
+    """
+    if entity_ref is None:
+        return repo
+    try:
+        ref = parse_entity_ref(entity_ref)
+    except InvalidEntityRefError as exc:  # refused before anything is cloned
+        raise _entity_error(exc) from None
+    if (ref.kind.casefold(), ref.namespace.casefold()) == ("component", "default"):
+        return ref.name.lower()
+    return f"{ref.kind}:{ref.namespace}/{ref.name}".lower()
 
 
 def _slug(text: str) -> str:
