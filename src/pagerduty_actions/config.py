@@ -90,12 +90,20 @@ def substitute_env(value: Any, env: Mapping[str, str], path: str = "$") -> Any:
     """Replace ``${NAME}`` in every string; ``$${NAME}`` stays literal as ``${NAME}``.
 
     A missing variable is an error naming the key path, as Backstage does, rather than
-    silently becoming an empty token.
+    silently becoming an empty token; every missing one is listed, not just the first.
     """
+    problems: list[str] = []
+    result = _substitute(value, env, path, problems)
+    if problems:
+        raise ConfigError(problems)
+    return result
+
+
+def _substitute(value: Any, env: Mapping[str, str], path: str, problems: list[str]) -> Any:
     if isinstance(value, dict):
-        return {k: substitute_env(v, env, f"{path}.{k}") for k, v in value.items()}
+        return {k: _substitute(v, env, f"{path}.{k}", problems) for k, v in value.items()}
     if isinstance(value, list):
-        return [substitute_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_substitute(v, env, f"{path}[{i}]", problems) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
     missing: list[str] = []
@@ -111,8 +119,7 @@ def substitute_env(value: Any, env: Mapping[str, str], path: str = "$") -> Any:
 
     result = _ENV_PATTERN.sub(replace, value)
     if missing:
-        names = ", ".join(missing)
-        raise ConfigError([f"{path}: environment variable {names} is not set"])
+        problems.append(f"{path}: environment variable {', '.join(missing)} is not set")
     return result
 
 
@@ -121,12 +128,47 @@ def _schema_validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+_SECRET_KEYS = frozenset({"token", "apiToken", "clientSecret", "password"})
+# What a value matching the schema's pattern looks like, said in words instead of the regex.
+_PATTERN_HINTS = {"$.sync.schedule.every": "a positive interval such as 90s, 30m or 1h"}
+
+
 def validate_config(data: Mapping[str, Any], source: str = "config") -> Config:
-    problems = [f"{d['path']}: {d['message']}" for d in describe_errors(_schema_validator(), data)]
+    problems = [
+        f"{d['path']}: {_hide_secret(data, d['path'], d['message'])}"
+        for d in describe_errors(_schema_validator(), data)
+    ]
     problems.extend(_semantic_problems(data))
     if problems:
         raise ConfigError(problems, source)
     return Config(data=dict(data), source=source)
+
+
+def _hide_secret(data: Mapping[str, Any], path: str, message: str) -> str:
+    """A schema message quotes the offending value; for a secret, say what is wrong without it
+    (``config check`` output lands in terminals and CI logs). Patterns get words, not regex."""
+    hint = _PATTERN_HINTS.get(path)
+    if hint and " does not match " in message:
+        return f"must be {hint}, not {message.split(' does not match ')[0]}"
+    key = re.split(r"[.\[]", path)[-1]
+    if key not in _SECRET_KEYS:
+        return message
+    value = _value_at(data, path)
+    if isinstance(value, str) and value:
+        message = message.replace(repr(value), "the value (not shown)")
+    if message.endswith("is too short") and key == "token":
+        message += ": auth tokens need at least 16 characters"
+    return message
+
+
+def _value_at(data: Any, path: str) -> Any:
+    for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        key, index = part
+        try:
+            data = data[int(index)] if index else data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _semantic_problems(data: Mapping[str, Any]) -> list[str]:

@@ -47,6 +47,28 @@ def test_missing_env_var_names_the_key_path(tmp_path: Path) -> None:
     )
 
 
+def test_every_missing_env_var_is_listed_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "pagerDuty:\n  apiToken: ${PD_TOKEN}\n  apiBaseUrl: ${PD_URL}\n"
+        "backstage: {token: '${BS_TOKEN}'}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    for name in ("PD_TOKEN", "PD_URL", "BS_TOKEN"):
+        assert f"environment variable {name} is not set" in str(info.value)
+
+
+def test_a_zero_schedule_is_refused_in_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "sync: {schedule: {every: 0s}}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert (
+        "$.sync.schedule.every: must be a positive interval such as 90s, 30m or 1h, not '0s'"
+        in (str(info.value))
+    )
+
+
 def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -61,11 +83,13 @@ def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
     for fragment in (
         "$.server: Additional properties are not allowed ('hots' was unexpected)",
         "$.server.port: 99999 is greater than the maximum of 65535",
-        "$.auth.tokens[0].token: 'short' is too short",
+        "$.auth.tokens[0].token: the value (not shown) is too short: auth tokens need at "
+        "least 16 characters",
         "$.sync.strategy: 'sometimes' is not one of",
         "$.database.url: 'mysql://x' does not match",
     ):
         assert fragment in text
+    assert "'short'" not in text  # a secret is never echoed, even a bad one
 
 
 def test_several_accounts_need_exactly_one_default(tmp_path: Path) -> None:

@@ -24,7 +24,10 @@ def parse_every(text: str) -> float:
     """``30m`` -> 1800.0 (the config schema allows ``<n>s``, ``<n>m``, ``<n>h``)."""
     match = re.fullmatch(r"(\d+)([smh])", text)
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"sync.schedule.every must look like 30m, 1h or 90s, not {text!r}")
+        raise ValueError(
+            f"sync.schedule.every must be a positive number of seconds, minutes or hours "
+            f"(90s, 30m, 1h), not {text!r}"
+        )
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
