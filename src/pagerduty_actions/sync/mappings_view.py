@@ -1,5 +1,11 @@
 """What ``GET /v2/mappings`` shows: every component, its service and its status, from the
-catalog as it is now plus the stored overrides — the same mapping a sync run would use."""
+catalog as it is now plus the stored overrides — the claims a sync run starts from.
+
+PagerDuty is read only to resolve integration keys (one listing, when needed). Whether a
+claimed service still exists is not checked: that is one read per mapped service, which a run
+makes anyway and a listing page should not. So ``missing-service`` never appears here; a run's
+report (a dry run will do) shows it. docs/sync.md says so.
+"""
 
 from __future__ import annotations
 
