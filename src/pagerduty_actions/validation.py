@@ -7,10 +7,15 @@ minimum of 60`` for every problem at once, not one per attempt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
+
+# Keywords that say nothing about the instance, so a branch carrying them is still presence-only.
+_ANNOTATIONS = frozenset({"title", "description", "$comment"})
+# One branch of a presence-only oneOf/anyOf: (fields it requires, fields it forbids).
+Presence = tuple[list[str], list[str]]
 
 
 def _json_path(error: ValidationError) -> str:
@@ -20,10 +25,105 @@ def _json_path(error: ValidationError) -> str:
     return path
 
 
+def _names(values: Any) -> list[str] | None:
+    if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+        return list(values)
+    return None
+
+
+def _forbidden(negated: Any) -> list[str] | None:
+    """Fields ``not`` forbids: ``{"required": [x]}`` or ``{"anyOf": [{"required": [x]}, ...]}``.
+
+    ``not: {"required": [a, b]}`` only forbids a and b together, so it is not read as two
+    forbidden fields; such branches keep jsonschema's own message.
+    """
+    if not isinstance(negated, dict) or set(negated) - _ANNOTATIONS - {"required", "anyOf"}:
+        return None
+    if "required" in negated and "anyOf" in negated:
+        return None
+    options = negated.get("anyOf", [negated])
+    if not isinstance(options, list):
+        return None
+    out: list[str] = []
+    for option in options:
+        if not isinstance(option, dict) or set(option) - _ANNOTATIONS != {"required"}:
+            return None
+        names = _names(option["required"])
+        if names is None or len(names) != 1:
+            return None
+        out += names
+    return out
+
+
+def _presence_branches(branches: Any) -> list[Presence] | None:
+    """The branches as (required, forbidden) if each only says which fields must be present."""
+    if not isinstance(branches, list) or len(branches) < 2:
+        return None
+    out: list[Presence] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or set(branch) - _ANNOTATIONS - {"required", "not"}:
+            return None
+        required = _names(branch.get("required"))
+        forbidden = _forbidden(branch["not"]) if "not" in branch else []
+        if required is None or forbidden is None:
+            return None
+        out.append((required, forbidden))
+    return out
+
+
+def _join(words: Sequence[str], last: str) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def _are(words: Sequence[str]) -> str:
+    return "is" if len(words) == 1 else "are"
+
+
+def _presence_message(error: ValidationError) -> str | None:
+    """A message naming the fields for a oneOf/anyOf whose branches differ only by which
+    fields are present (``give exactly one of A or B``); None for any other combinator.
+
+    jsonschema's own message ("... is not valid under any of the given schemas") names no
+    field, and each branch's errors (``'A' is a required property``) would each be wrong
+    advice on its own.
+    """
+    branches = _presence_branches(error.validator_value)
+    instance = error.instance
+    if branches is None or not isinstance(instance, dict):
+        return None
+    requireds = [required for required, _ in branches]
+    mentioned = list(
+        dict.fromkeys(f for required, forbidden in branches for f in required + forbidden)
+    )
+    exclusive = error.validator == "oneOf" or all(
+        set(forbidden)
+        >= {f for other in requireds if other is not required for f in other} - set(required)
+        for required, forbidden in branches
+    )
+    alternatives = [r[0] if len(r) == 1 else f"({_join(r, 'and')})" for r in requireds]
+    rule = f"give {'exactly' if exclusive else 'at least'} one of {_join(alternatives, 'or')}"
+    present = [f for f in mentioned if f in instance]
+    if any(all(f in instance for f in required) for required in requireds):
+        # Some branch has its fields, so the others' fields (or a forbidden one) are too many.
+        several = "both" if len(requireds) == 2 else "several"
+        return f"{rule}, not {several} ({_join(present, 'and')} {_are(present)} set)"
+    if not present:
+        return f"{rule} ({'neither' if len(requireds) == 2 else 'none'} is set)"
+    return f"{rule} (only {_join(present, 'and')} {_are(present)} set)"
+
+
 def _flatten(errors: Iterable[ValidationError]) -> list[ValidationError]:
-    """Replace an unhelpful oneOf/anyOf summary by the errors of its closest branch."""
+    """Replace an unhelpful oneOf/anyOf summary by a message naming the fields when its
+    branches differ only by ``required`` (and ``not required``), else by the errors of its
+    closest branch."""
     out: list[ValidationError] = []
     for error in errors:
+        if error.validator in ("oneOf", "anyOf"):
+            message = _presence_message(error)
+            if message is not None:
+                error.message = message
+                out.append(error)
+                continue
         if error.validator in ("oneOf", "anyOf") and error.context:
             by_branch: dict[Any, list[ValidationError]] = {}
             for sub in error.context:
