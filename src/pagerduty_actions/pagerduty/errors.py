@@ -51,9 +51,9 @@ class PagerDutyError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = f"PagerDuty {self.method} {self.path}" if self.method else "PagerDuty"
         head = f"{self.status} {self.message}" if self.status is not None else self.message
-        text = f"{where} -> {head}"
+        # No request, no "PagerDuty ->" prefix: the error is ours (config), not PagerDuty's.
+        text = f"PagerDuty {self.method} {self.path} -> {head}" if self.method else head
         if self.errors:
             text += ": " + "; ".join(self.errors)
         return text
