@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
+from werkzeug.exceptions import HTTPException
 
 from pagerduty_actions.cli import main
 
@@ -69,3 +71,32 @@ def test_cli_run_reports_unreadable_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["actions", "run", "x", "--input", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_every_v2_route_of_the_app_is_in_the_document(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    """Generic over ``app.url_map``: a route added without documenting it fails here. Each
+    documented path is routed like a request (``{param}`` is a path segment like any other),
+    so parameter names may differ between Flask and the document."""
+    document = client.get("/openapi.json", headers=auth()).json
+    validate(document)
+    adapter = app.url_map.bind("localhost")
+    documented: set[tuple[str, str]] = set()
+    for path, item in document["paths"].items():
+        for method in set(item) & {"get", "put", "post", "delete", "patch"}:
+            try:
+                rule, _ = adapter.match(path, method.upper(), return_rule=True)
+            except HTTPException as exc:  # a documented path the app does not serve
+                raise AssertionError(f"{method.upper()} {path} is not a route: {exc}") from None
+            documented.add((rule.rule, method.upper()))
+    served = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/v2/")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert len(served) >= 12  # actions, templates, sync, settings, mappings
+    assert served - documented == set()
+    for path in ("/v2/dry-run", "/v2/lint", "/v2/sync", "/v2/mappings/{entityRef}"):
+        assert path in document["paths"]

@@ -65,6 +65,11 @@ class SyncRunStore:
             return [_as_dict(r, with_report=False) for r in rows]
 
 
+def _iso(value: datetime) -> str:
+    """ISO 8601 with its offset: SQLite hands stored times back without one."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
 def _as_dict(row: SyncRun, with_report: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id,
@@ -73,8 +78,8 @@ def _as_dict(row: SyncRun, with_report: bool = True) -> dict[str, Any]:
         "status": row.status,
         "progress": {"phase": row.phase, "done": row.done, "total": row.total, "calls": row.calls},
         "startedBy": row.started_by,
-        "startedAt": row.started_at.isoformat(),
-        "finishedAt": row.finished_at.isoformat() if row.finished_at else None,
+        "startedAt": _iso(row.started_at),
+        "finishedAt": _iso(row.finished_at) if row.finished_at else None,
         "error": row.error,
     }
     if with_report:
