@@ -56,7 +56,7 @@ def start_sync() -> tuple[Response, int]:
         raise InputError(
             f"unknown fields {sorted(unknown)}; allowed: strategy, entities, account, dryRun"
         )
-    if body.get("strategy") is not None and body["strategy"] not in STRATEGIES:
+    if "strategy" in body and body["strategy"] not in STRATEGIES:
         raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}")
     services = _services()
     options = options_from_input(body, False)
