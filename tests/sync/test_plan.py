@@ -294,7 +294,7 @@ def test_conflicting_entities_are_not_synced_and_their_edges_are_kept() -> None:
     result = plan(graph, pd, mapping_for(graph, pd), Strategy.BACKSTAGE)
     assert result.pagerduty == []
     assert [(k.dependent, k.supporting) for k in result.kept] == [("PA", "PSHARED")]
-    assert "PSHARED is not mapped" in result.kept[0].reason
+    assert "PSHARED is claimed by several catalog components" in result.kept[0].reason
 
 
 def test_overrides_decide_what_is_managed() -> None:

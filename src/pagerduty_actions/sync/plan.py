@@ -33,6 +33,7 @@ from .model import (
     ChangeKind,
     KeptEdge,
     Mapping,
+    MappingStatus,
     PagerDutyChange,
     PagerDutyGraph,
     Plan,
@@ -92,6 +93,7 @@ class _View:
     backstage_edges: set[Edge] = field(default_factory=set)  # entity refs, both mapped
     pagerduty_edges: set[Edge] = field(default_factory=set)  # service ids, both mapped
     problems: list[str] = field(default_factory=list)
+    contested: set[str] = field(default_factory=set)  # services several entities claim
 
     @classmethod
     def of(cls, graph: BackstageGraph, pagerduty: PagerDutyGraph, mapping: Mapping) -> _View:
@@ -108,6 +110,11 @@ class _View:
                 continue
             usable[ref] = service
         view = cls(graph, pagerduty, usable, {s: e for e, s in usable.items()}, problems=problems)
+        view.contested = {
+            e.service_id
+            for e in mapping.entries
+            if e.status is MappingStatus.CONFLICT and e.service_id
+        }
         view._collect_backstage_edges()
         view._collect_pagerduty_edges()
         view.problems = list(dict.fromkeys(view.problems))  # one per entity and target
@@ -188,11 +195,18 @@ def _unmanaged_reason(view: _View, dependent: str, supporting: str) -> str:
     unmapped = [s for s in (dependent, supporting) if s not in view.service_to_entity]
     if not unmapped:
         return ""
-    ends = " and ".join(unmapped)
-    verb = "are" if len(unmapped) == 2 else "is"
+    contested = [s for s in unmapped if s in view.contested]
+    plain = [s for s in unmapped if s not in view.contested]
+    why = []
+    if plain:
+        verb = "are" if len(plain) == 2 else "is"
+        why.append(f"{' and '.join(plain)} {verb} not mapped to a catalog component")
+    if contested:
+        verb = "are" if len(contested) == 2 else "is"
+        why.append(f"{' and '.join(contested)} {verb} claimed by several catalog components")
     return (
         f"{view.service_label(dependent)} depends on {view.service_label(supporting)} in "
-        f"PagerDuty; {ends} {verb} not mapped to a catalog component (unmanaged, kept)"
+        f"PagerDuty; {'; '.join(why)} (unmanaged, kept)"
     )
 
 
