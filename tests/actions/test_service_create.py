@@ -413,6 +413,14 @@ def test_shared_setting_join_and_its_limit(call: Call, pd: SandboxServer) -> Non
         },
     ).json["output"]
     setting_id = first["alertGroupingSettingId"]
+    join = {
+        "name": "b",
+        "escalationPolicyName": "Default",
+        "alertGrouping": {"settingId": setting_id},
+    }
+    planned = call(ACTION, join, dry_run=True).json["output"]
+    assert planned["alertGroupingSettingId"] == setting_id  # known before any write
+    assert planned["plan"][-1]["path"] == f"/alert_grouping_settings/{setting_id}"
     joined = call(
         ACTION,
         {

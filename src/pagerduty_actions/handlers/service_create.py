@@ -78,7 +78,11 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     if prepared.existing is not None:
         return _reuse(ctx, client, prepared, payload.get("ifExists", "fail"))
     if ctx.dry_run:
-        return _output(ctx, prepared, plan=_plan(prepared))
+        # Joining a shared setting: its id is known before any write, so the plan shows it.
+        shared = prepared.shared_setting
+        return _output(
+            ctx, prepared, plan=_plan(prepared), setting_id=shared["id"] if shared else None
+        )
     return _create(ctx, client, prepared)
 
 
