@@ -28,6 +28,7 @@ from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
 from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer, default_seed
+from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.services import Services
 
 IDS = {
@@ -148,6 +149,20 @@ def pd_writes(pd: SandboxServer) -> list[str]:
 
 def pd_calls(pd: SandboxServer) -> int:
     return len([e for e in pd.state.requests() if not e.path.startswith(("/_sandbox", "/oauth"))])
+
+
+def catalog_api(server: CatalogServer) -> dict[str, Any]:
+    """The ``backstage`` config section reading the simulated catalog API."""
+    return {"baseUrl": server.base_url, "token": server.token}
+
+
+def git_catalog(tmp_path: Path) -> dict[str, Any]:
+    """Config sections for the catalog files of ``make_repos(tmp_path / "git")`` checkouts,
+    delivered through github.com (the repos' remotes) with a token."""
+    return {
+        "catalog": {"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
+        "integrations": {"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+    }
 
 
 def make_services(

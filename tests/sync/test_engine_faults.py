@@ -15,9 +15,11 @@ from sync_world import (
     IDS,
     PD_DEPS,
     Repos,
+    catalog_api,
     depends_on_in,
     entities,
     gh_pull,
+    git_catalog,
     make_services,
     pd_edges,
     pd_writes,
@@ -62,7 +64,7 @@ def api(pd: SandboxServer, catalog_server: CatalogServer, tmp_path: Path, sqlite
             pd,
             sqlite_url,
             tmp_path / f"d{len(made)}",
-            backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+            backstage=catalog_api(catalog_server),
             sync=sync,
         )
         made.append(services)
@@ -313,8 +315,7 @@ def test_a_pull_request_host_failing_for_one_repository(
         pd,
         sqlite_url,
         tmp_path / "d",
-        catalog={"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
-        integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        **git_catalog(tmp_path),
     )
     try:
         report = run(services, "pagerduty")

@@ -16,9 +16,11 @@ from sync_world import (
     IDS,
     REPO_OF,
     Repos,
+    catalog_api,
     depends_on_in,
     entities,
     gh_pull,
+    git_catalog,
     make_services,
     pd_calls,
     pd_edges,
@@ -46,7 +48,7 @@ def api_services(
         pd,
         sqlite_url,
         tmp_path / "data",
-        backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+        backstage=catalog_api(catalog_server),
     )
     yield services
     services.close()
@@ -75,7 +77,7 @@ def test_backstage_strategy_over_the_catalog_api(
         pd,
         database_url,
         tmp_path / "data",
-        backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+        backstage=catalog_api(catalog_server),
         sync={"batchSize": 2},
     )
     try:
@@ -146,8 +148,7 @@ def test_catalog_api_pages_are_followed(
              "metadata": {"name": f"filler-{i}"}, "spec": {}}
         )  # fmt: skip
     services = make_services(
-        pd, sqlite_url, tmp_path / "d", backstage={"baseUrl": catalog_server.base_url,
-                                                   "token": catalog_server.token}
+        pd, sqlite_url, tmp_path / "d", backstage=catalog_api(catalog_server)
     )  # fmt: skip
     try:
         report = SyncEngine(services).run(SyncOptions(strategy="backstage", dry_run=True))
@@ -221,8 +222,7 @@ def test_pagerduty_strategy_opens_one_pull_request_per_repository(
         pd,
         sqlite_url,
         tmp_path / "d",
-        catalog={"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
-        integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        **git_catalog(tmp_path),
     )
     before_checkout = (repos.checkouts["repo-a"] / "checkout/catalog-info.yaml").read_bytes()
     try:
@@ -265,8 +265,7 @@ def test_pagerduty_strategy_commits_when_configured(
         pd,
         sqlite_url,
         tmp_path / "d",
-        catalog={"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
-        integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        **git_catalog(tmp_path),
         sync={"delivery": "commit"},
     )
     try:
@@ -302,8 +301,7 @@ def test_pagerduty_strategy_rerun_updates_the_open_pull_request(
         pd,
         sqlite_url,
         tmp_path / "d",
-        catalog={"files": [str(tmp_path / "git/checkouts/*/*/catalog-info.yaml")]},
-        integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        **git_catalog(tmp_path),
     )
     try:
         first = run(services, "pagerduty")
@@ -375,7 +373,7 @@ def test_both_strategy_over_the_catalog_api_proposes_pull_requests(
         pd,
         sqlite_url,
         tmp_path / "d",
-        backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+        backstage=catalog_api(catalog_server),
         integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
     )
     try:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sync_world import entities, make_services, pd_calls, pd_writes
+from sync_world import catalog_api, entities, make_services, pd_calls, pd_writes
 
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.sandbox.catalog import CatalogServer
@@ -30,7 +30,7 @@ def services(
         pd,
         sqlite_url,
         tmp_path / "data",
-        backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+        backstage=catalog_api(catalog_server),
     )
     yield made
     made.close()

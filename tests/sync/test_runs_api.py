@@ -18,6 +18,7 @@ from sync_world import (
     AFTER_BACKSTAGE,
     IDS,
     PD_DEPS,
+    catalog_api,
     entities,
     make_services,
     pd_edges,
@@ -49,7 +50,7 @@ def make_app(
             pd,
             database_url,
             tmp_path / f"d{len(made)}",
-            backstage={"baseUrl": catalog_server.base_url, "token": catalog_server.token},
+            backstage=catalog_api(catalog_server),
             sync=sync,
         )
         made.append(services)
