@@ -140,9 +140,18 @@ def _flatten(errors: Iterable[ValidationError]) -> list[ValidationError]:
     return out
 
 
+def _worded(error: ValidationError) -> str:
+    """A ``pattern`` error says what the value should look like when the schema says so in
+    ``x-pattern-hint``, instead of quoting the regular expression."""
+    hint = error.schema.get("x-pattern-hint") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and isinstance(hint, str):
+        return f"must be {hint}, not {error.instance!r}"
+    return error.message
+
+
 def describe_errors(validator: Draft202012Validator, instance: Any) -> list[dict[str, str]]:
     """All errors of ``instance``, sorted by path, as ``{"path", "message"}`` dicts."""
     errors = _flatten(validator.iter_errors(instance))
-    described = [{"path": _json_path(e), "message": e.message} for e in errors]
+    described = [{"path": _json_path(e), "message": _worded(e)} for e in errors]
     unique = {(d["path"], d["message"]): d for d in described}
     return sorted(unique.values(), key=lambda d: (d["path"], d["message"]))
