@@ -5,7 +5,8 @@ The dependency sync reads the whole catalog once per run, so it asks only for co
 a 5,000-entity catalog to a handful of requests. Reads are retried on 5xx, 429, timeouts and
 dropped connections with capped exponential backoff, because a sync that dies on one blip of
 the catalog backend would be re-run by hand. The bearer token never appears in an error
-message or a repr: error text from Backstage is passed through :func:`redact_token` first.
+message or a repr: error text from Backstage is passed through ``redaction.redact`` (with the
+token) first.
 """
 
 from __future__ import annotations
@@ -34,11 +35,6 @@ COMPONENT_FIELDS: tuple[str, ...] = (
 DEFAULT_PAGE_SIZE = 500
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER = 30.0
-
-
-def redact_token(text: str, token: str | None) -> str:
-    """``text`` without the token (verbatim) and without any credential-shaped value."""
-    return redact(text, [token])
 
 
 class CatalogApiError(Exception):
@@ -202,7 +198,7 @@ class BackstageCatalogClient:
                 response = self._http.request(method, path, params=query, json=json)
             except httpx.TransportError as exc:
                 error: CatalogApiError = CatalogUnavailableError(
-                    redact_token(f"{type(exc).__name__}: {exc or 'no detail'}", self._token),
+                    redact(f"{type(exc).__name__}: {exc or 'no detail'}", [self._token]),
                     method=method,
                     url=self._where(path),
                 )
@@ -229,7 +225,7 @@ class BackstageCatalogClient:
     def _error(self, response: httpx.Response, method: str, path: str) -> CatalogApiError:
         status = response.status_code
         detail = _backstage_message(response)
-        detail = redact_token(detail, self._token)[:500] if detail else None
+        detail = redact(detail, [self._token])[:500] if detail else None
         url = self._where(path)
         if status == 401:
             hint = (
