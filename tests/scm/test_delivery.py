@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from scm_git_helpers import CATALOG, FAKE_TOKEN, Remote, make_remote
+from scm_git_helpers import CATALOG, FAKE_TOKEN, Remote, git, make_remote
 
 from pagerduty_actions.scm import (
     DeliveryResult,
@@ -660,26 +660,29 @@ def test_transport_injection_reaches_the_provider(
     assert seen == ["GET /repos/acme/payments/pulls", "POST /repos/acme/payments/pulls"]
 
 
-def test_race_on_our_own_branch_rebuilds_and_retakes_it(
+@pytest.mark.parametrize("branch_update", ["stack", "rebuild"])
+def test_race_on_our_own_branch(
     remote: Remote,
     integrations: dict[str, Any],
     scm_tmp: Path,
     monkeypatch: pytest.MonkeyPatch,
+    branch_update: str,
 ) -> None:
-    """Another run creates our branch between our look-up and our push: the lease catches it,
-    we rebuild on the base tip and push again with the new lease."""
+    """Another run creates our branch between our look at it and our push: the lease catches
+    it. Stacking, our commit goes on top of that run's commit (its result named that commit:
+    it must stay on the branch); rebuilding, the branch is retaken as base + our change."""
     from pagerduty_actions.scm import Workspace
 
-    original = Workspace.remote_branch_sha
+    original = Workspace.fetch_branch_beyond
     raced: list[str] = []
 
-    def racing(self: Workspace, branch: str) -> str | None:
-        sha = original(self, branch)
+    def racing(self: Workspace, branch: str, base: str) -> Any:
+        tip = original(self, branch, base)
         if not raced:
             raced.append(remote.push_commit({"x.txt": b"other run\n"}, branch=branch))
-        return sha
+        return tip
 
-    monkeypatch.setattr(Workspace, "remote_branch_sha", racing)
+    monkeypatch.setattr(Workspace, "fetch_branch_beyond", racing)
     edits: list[str] = []
 
     def edit(old: str) -> EditOutcome:
@@ -689,13 +692,83 @@ def test_race_on_our_own_branch_rebuilds_and_retakes_it(
     result = deliver_file_change(
         local_location(remote, integrations), integrations=integrations,
         path="catalog-info.yaml", edit=edit, mode="pull-request", title="Annotate payments",
-        commit_message="m", tmp_root=scm_tmp,
+        commit_message="m", tmp_root=scm_tmp, branch_update=branch_update,
     )  # fmt: skip
     branch = "pagerduty/annotate-payments"
-    assert len(edits) == 2 and result.pushed
-    assert remote.tip(branch) == result.commit_sha != raced[0]
-    assert remote.count(branch) == 2 and remote.read("catalog-info.yaml", branch) == EXPECTED
+    assert result.pushed and not result.superseded and remote.tip(branch) == result.commit_sha
+    assert remote.read("catalog-info.yaml", branch) == EXPECTED
     assert remote.read("catalog-info.yaml") == CATALOG
+    assert "+    pagerduty.com/service-id: PABC123\r\n" in result.diff  # against the base
+    assert len(edits) == 2  # on the base, then again on the tip chosen after the race
+    if branch_update == "stack":
+        assert remote.log(branch, fmt="%H") == [result.commit_sha, raced[0], remote.tip()]
+        assert remote.read("x.txt", branch) == b"other run\n"
+    else:
+        assert remote.log(branch, fmt="%H") == [result.commit_sha, remote.tip()]
+
+
+def test_a_later_rebuild_on_a_moved_base_is_reported_as_superseding(
+    remote: Remote, integrations: dict[str, Any], scm_tmp: Path
+) -> None:
+    """While we open the pull request, a later run rebuilds our branch on a base that moved:
+    our commit is gone from the branch, and the result says so."""
+    from pagerduty_actions.scm import PullRequest
+
+    branch = "pagerduty/annotate-payments"
+    later: list[str] = []
+
+    class LaterRunMeanwhile:
+        def find_open(self, head_branch: str, base: str) -> PullRequest | None:
+            return None
+
+        def create(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
+            remote.push_commit({"docs/new.md": b"new\n"}, message="base moved")
+            later.append(rebuild_on_main(remote, branch))
+            return PullRequest(1, "https://example.invalid/1", head, base, created=True)
+
+        def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+            raise AssertionError("no update expected")
+
+    result = deliver_github(remote, integrations, scm_tmp, provider=LaterRunMeanwhile())
+    assert result.pushed and result.superseded
+    assert remote.tip(branch) == later[0] != result.commit_sha
+
+
+def test_a_later_run_stacking_on_ours_does_not_supersede_it(
+    remote: Remote, integrations: dict[str, Any], scm_tmp: Path
+) -> None:
+    from pagerduty_actions.scm import PullRequest
+
+    branch = "pagerduty/annotate-payments"
+
+    class LaterRunMeanwhile:
+        def find_open(self, head_branch: str, base: str) -> PullRequest | None:
+            return None
+
+        def create(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
+            remote.push_commit({"later.txt": b"later run\n"}, branch=branch)
+            return PullRequest(1, "https://example.invalid/1", head, base, created=True)
+
+        def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+            raise AssertionError("no update expected")
+
+    result = deliver_github(
+        remote, integrations, scm_tmp, provider=LaterRunMeanwhile(), branch_update="stack"
+    )
+    assert result.pushed and not result.superseded
+    assert remote.log(branch, fmt="%H")[1] == result.commit_sha
+
+
+def rebuild_on_main(remote: Remote, branch: str) -> str:
+    """Play a later run that rebuilt ``branch`` on the base's tip: force it to a new commit
+    on ``main``."""
+    work = remote.scratch / f"rebuild-{len(list(remote.scratch.iterdir()))}"
+    git("clone", "-q", remote.url, str(work), cwd=remote.scratch)
+    (work / "rebuilt.txt").write_bytes(b"rebuilt\n")
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "rebuilt", cwd=work)
+    git("push", "-q", "--force", "origin", f"HEAD:refs/heads/{branch}", cwd=work)
+    return git("rev-parse", "HEAD", cwd=work)
 
 
 def test_pull_request_branch_must_differ_from_base(

@@ -154,19 +154,74 @@ def test_push_with_retry_reapplies_once(remote: Remote, scm_tmp: Path) -> None:
     ]
 
 
-def test_push_with_retry_gives_up_after_a_second_race(remote: Remote, scm_tmp: Path) -> None:
+def test_push_with_retry_keeps_going_until_it_wins(remote: Remote, scm_tmp: Path) -> None:
+    """Four lost races in a row, then the branch stays still: the fifth push lands, on top
+    of every other writer's commit."""
+    others: list[str] = []
+    waits: list[float] = []
     with Workspace(local(remote), tmp_root=scm_tmp) as ws:
 
         def reapply() -> bool:
+            ws.write_bytes("README.md", b"ours\n")
+            ok = ws.commit("ours", ["README.md"]) is not None
+            if len(others) < 4:
+                others.append(remote.push_commit({"other.txt": os.urandom(4)}, message="other"))
+            return ok
+
+        reapply()
+        assert ws.push_with_retry("main", reapply, sleep=waits.append)
+        assert remote.tip() == ws.head_sha()
+    assert len(waits) == 4 and len(set(waits)) == 4  # jittered, one wait per lost race
+    assert remote.log(fmt="%s") == ["ours", "other", "other", "other", "other", "seed"]
+
+
+def test_push_with_retry_gives_up_after_its_attempts(remote: Remote, scm_tmp: Path) -> None:
+    calls: list[str] = []
+    with Workspace(local(remote), tmp_root=scm_tmp) as ws:
+
+        def reapply() -> bool:
+            calls.append(ws.head_sha())
             ws.write_bytes("README.md", b"ours\n")
             ok = ws.commit("ours", ["README.md"]) is not None
             remote.push_commit({"other.txt": os.urandom(4)})
             return ok
 
         reapply()
-        with pytest.raises(PushConflictError, match="twice"):
-            ws.push_with_retry("main", reapply)
+        with pytest.raises(PushConflictError, match="3 pushes in a row") as err:
+            ws.push_with_retry("main", reapply, attempts=3, sleep=lambda _: None)
+    assert err.value.status == 409 and "run the action again later" in err.value.message
+    assert len(calls) == 3  # the first apply, then one re-apply per lost race but the last
     assert "ours" not in "".join(remote.log())
+
+
+def test_a_held_ref_lock_is_a_lost_race_and_retried(remote: Remote, scm_tmp: Path) -> None:
+    """Another push holding ``refs/heads/main.lock`` on the server: git says ``[remote
+    rejected] (failed to update ref)`` / ``cannot lock ref``; we fetch, re-apply, push again."""
+    lock = remote.path / "refs" / "heads" / "main.lock"
+    with Workspace(local(remote), tmp_root=scm_tmp) as ws:
+        ws.write_bytes("README.md", b"ours\n")
+        ws.commit("ours", ["README.md"])
+        lock.write_text("held by another push\n")
+        with pytest.raises(PushConflictError):
+            ws.push("main")
+
+        def reapply() -> bool:
+            lock.unlink(missing_ok=True)  # the other push finished
+            ws.write_bytes("README.md", b"ours\n")
+            return ws.commit("ours", ["README.md"]) is not None
+
+        assert ws.push_with_retry("main", reapply, sleep=lambda _: None)
+    assert remote.log(fmt="%s") == ["ours", "seed"]
+
+
+def test_a_branch_name_clash_is_an_input_error_not_a_race(remote: Remote, scm_tmp: Path) -> None:
+    remote.push_commit({"a.txt": b"a"}, branch="pagerduty/x")
+    with Workspace(local(remote), tmp_root=scm_tmp) as ws:
+        ws.write_bytes("README.md", b"ours\n")
+        ws.commit("ours", ["README.md"])
+        with pytest.raises(InvalidBranchError, match="'pagerduty/x' exists") as err:
+            ws.push("pagerduty/x/y", force_with_lease="")
+    assert err.value.status == 400 and "choose another branch name" in err.value.message
 
 
 def test_force_is_refused_for_branches_we_do_not_own(remote: Remote, scm_tmp: Path) -> None:

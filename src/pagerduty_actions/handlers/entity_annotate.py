@@ -87,6 +87,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         draft=bool(payload.get("draft", False)),
         author=payload.get("author"),
         dry_run=ctx.dry_run,
+        branch_update="stack",  # runs at once for one entity keep each other's edits
     )
     entity_ref = str(seen.get("entity") or entity_hint)
     _log_outcome(ctx, delivered, entity_ref, mode)
@@ -240,6 +241,12 @@ def _log_outcome(ctx: ActionContext, delivered: Any, entity_ref: str, mode: str)
         ctx.log(f"pull request for {entity_ref}: {delivered.pull_request_url}")
     else:
         ctx.log(f"committed {delivered.commit_sha} to {delivered.branch} for {entity_ref}")
+    if delivered.superseded:
+        ctx.warn(
+            f"a later run rebuilt {delivered.branch} on a newer {delivered.base_branch} after "
+            f"this one pushed: commit {delivered.commit_sha} is no longer on it, and the pull "
+            "request now shows that run's change"
+        )
 
 
 def _refresh(ctx: ActionContext, entity_ref: str) -> bool:

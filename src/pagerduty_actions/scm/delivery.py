@@ -5,8 +5,9 @@ file, the dependency sync for several files of one repository). The caller suppl
 as a function of the file's old text, so this module knows nothing about YAML; it owns the git
 side: clone, apply, commit only when something changed, push safely, open or refresh the pull
 request. Re-running is safe: unchanged files make no commit and no pull request, and an open
-pull request from our branch is updated (branch rebuilt on the base, pushed with a lease),
-never duplicated.
+pull request from our branch is updated (our commit added on top of the branch, or the branch
+rebuilt on a moved base; pushed with a lease), never duplicated. Runs racing on one branch
+fetch, re-apply and push again (bounded, jittered) until their commit is on it.
 
 Files are read and written as bytes and decoded as UTF-8 without newline translation, so CRLF
 line endings and a BOM survive untouched outside what the edit changes.
@@ -25,6 +26,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 import httpx
 
+from . import pull_request_branch
 from .errors import (
     HostNotAllowedError,
     InvalidDeliveryError,
@@ -44,6 +46,7 @@ from .pull_requests import PullRequest, PullRequestProvider, provider_for
 from .repo_url import RepoLocation, find_integration, parse_repo_url
 
 DeliveryMode = Literal["commit", "pull-request"]
+BranchUpdate = Literal["stack", "rebuild"]
 
 
 class EditOutcome(NamedTuple):
@@ -79,7 +82,9 @@ class DeliveryResult:
     in a dry run). ``branch``: where the change lives (the base branch in ``commit`` mode, our
     ``pagerduty/...`` branch in ``pull-request`` mode). ``pushed``: whether this run pushed
     (False when our branch already held exactly this change). ``files``: the paths changed.
-    ``diff`` joins the edits' diffs; it is left out of the repr as it may hold secrets.
+    ``diff`` joins the edits' diffs (against the base branch); it is left out of the repr as
+    it may hold secrets. ``superseded`` (pull-request mode): by the time this run finished,
+    a later run had rebuilt our branch on a moved base, so ``commit_sha`` is no longer on it.
     """
 
     changed: bool
@@ -93,6 +98,7 @@ class DeliveryResult:
     pull_request_created: bool = False
     files: tuple[str, ...] = ()
     dry_run: bool = False
+    superseded: bool = False
 
 
 def deliver_file_change(
@@ -115,6 +121,7 @@ def deliver_file_change(
     transport: httpx.BaseTransport | None = None,
     tmp_root: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    branch_update: BranchUpdate = "rebuild",
 ) -> DeliveryResult:
     """Edit one file (``path``, reported as ``catalogPath``) and deliver it; see
     :func:`deliver_changes` for the arguments."""
@@ -136,6 +143,7 @@ def deliver_file_change(
         transport=transport,
         tmp_root=tmp_root,
         timeout=timeout,
+        branch_update=branch_update,
     )
 
 
@@ -158,18 +166,29 @@ def deliver_changes(
     transport: httpx.BaseTransport | None = None,
     tmp_root: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    branch_update: BranchUpdate = "rebuild",
 ) -> DeliveryResult:
     """Apply ``files`` (repo-relative path -> edit) in one commit, delivered by ``mode``.
 
     ``branch`` is the base branch (default: the remote's default branch). In ``commit`` mode
-    the commit is pushed to it (fast-forward only; one fetch-and-reapply on a race). In
-    ``pull-request`` mode the commit goes to ``pagerduty/<branch_name or slug of title>`` and a
-    pull request into ``branch`` is opened or updated; ``title`` is required. ``dry_run``
+    the commit is pushed to it (fast-forward only; on a lost race: fetch, re-apply, push
+    again, up to ``push_race.PUSH_ATTEMPTS`` times). In ``pull-request`` mode the commit goes
+    to ``pagerduty/<branch_name or slug of title>`` (see :mod:`.pull_request_branch`) and a
+    pull request into ``branch`` is opened or updated; ``title`` is required. When our branch
+    exists, ``branch_update`` says what becomes of it: ``"stack"`` adds this run's commit on
+    top while the branch sits on the base's tip (runs at once keep each other's edits; the
+    pull request accumulates them), ``"rebuild"`` makes it the base's tip plus this run's
+    change alone (the pull request shows exactly the latest run; a run it replaces at once is
+    ``superseded``). Either way a branch on a moved base is rebuilt. ``dry_run``
     clones and applies the edits but commits and pushes nothing. ``clone_url``, ``provider``
     and ``transport`` are injection points for tests.
     """
     if mode not in ("commit", "pull-request"):
         raise InvalidDeliveryError(f"mode must be 'commit' or 'pull-request', not {mode!r}")
+    if branch_update not in ("stack", "rebuild"):
+        raise InvalidDeliveryError(
+            f"branch_update must be 'stack' or 'rebuild', not {branch_update!r}"
+        )
     if not files:
         raise InvalidDeliveryError("no files to change")
     if not commit_message or not commit_message.strip():
@@ -204,7 +223,9 @@ def deliver_changes(
         if provider is None and location.kind != "local":
             provider = owned = provider_for(location, integrations, transport=transport)
         try:
-            return _deliver_pull_request(job, head, provider, title or "", body, draft, dry_run)
+            return _deliver_pull_request(
+                job, head, provider, title or "", body, draft, dry_run, branch_update
+            )
         finally:
             if owned is not None:
                 owned.close()
@@ -284,6 +305,7 @@ def _deliver_pull_request(
     body: str,
     draft: bool,
     dry_run: bool,
+    branch_update: BranchUpdate,
 ) -> DeliveryResult:
     ws = job.workspace
     base = ws.base_branch
@@ -292,23 +314,21 @@ def _deliver_pull_request(
     existing = provider.find_open(head, base) if provider is not None else None
     if dry_run:
         return _result(job, changed=True, branch=head, pr=existing, dry_run=True)
-    job.commit()
-    remote_head = ws.remote_branch_sha(head)
-    pushed = True
-    if remote_head is not None and ws.tree_of(ws.fetch_branch(head)) == ws.tree_of("HEAD"):
-        pushed = False  # our branch already holds exactly this change on this base
-        sha = remote_head
-    else:
-        if not ws.push_with_retry(head, job.reapply, force_with_lease=remote_head or ""):
-            return _result(job, changed=False, branch=head, pr=existing)
-        sha = ws.head_sha()
+    against_base = (job.diff, list(job.changed))  # what the pull request shows, reported
+    update = pull_request_branch.update_branch(ws, head, job, stack=branch_update == "stack")
+    job.diff, job.changed = against_base
+    if update is None:  # the base branch got the same change meanwhile
+        return _result(job, changed=False, branch=head, pr=existing)
     pr: PullRequest | None = None
     if provider is not None:
         if existing is not None:
             pr = provider.update(existing, title, body)
         else:
             pr = provider.create(head, base, title, body, draft)
-    return _result(job, changed=True, branch=head, sha=sha, pushed=pushed, pr=pr)
+    return _result(
+        job, changed=True, branch=head, sha=update.sha, pushed=update.pushed, pr=pr,
+        superseded=pull_request_branch.superseded(ws, head, update.sha),
+    )  # fmt: skip
 
 
 def _result(
@@ -320,6 +340,7 @@ def _result(
     pushed: bool = False,
     pr: PullRequest | None = None,
     dry_run: bool = False,
+    superseded: bool = False,
 ) -> DeliveryResult:
     return DeliveryResult(
         changed=changed,
@@ -333,6 +354,7 @@ def _result(
         pull_request_created=bool(pr and pr.created),
         files=tuple(job.changed) if changed else (),
         dry_run=dry_run,
+        superseded=superseded,
     )
 
 

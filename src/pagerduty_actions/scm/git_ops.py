@@ -21,15 +21,17 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from git.cmd import Git
 
+from . import push_race
 from .errors import (
     BranchNotFoundError,
     InvalidBranchError,
@@ -148,6 +150,13 @@ def our_branch(name: str) -> str:
     """``name`` inside our namespace: ``x`` -> ``pagerduty/x``; already prefixed names stay."""
     branch = name if name.startswith(OUR_BRANCH_PREFIX) else OUR_BRANCH_PREFIX + name
     return validate_branch_name(branch, field="branchName")
+
+
+class RemoteTip(NamedTuple):
+    """A remote branch's tip; ``fetched``: its commits are in the checkout's object store."""
+
+    sha: str
+    fetched: bool
 
 
 class Workspace:
@@ -302,10 +311,12 @@ class Workspace:
     # -- push --------------------------------------------------------------------------------
 
     def push(self, branch: str, *, force_with_lease: str | None = None) -> None:
-        """Push HEAD to ``branch``; PushConflictError when the remote moved (non-fast-forward).
+        """Push HEAD to ``branch``; PushConflictError when another writer moved it first.
 
         ``force_with_lease`` (the sha we expect the remote branch at, or ``""`` for "must not
-        exist") is only accepted for our own ``pagerduty/...`` branches.
+        exist") is only accepted for our own ``pagerduty/...`` branches. Every wording of a
+        lost race (see :mod:`.push_race`) is a PushConflictError; a branch name clashing with
+        an existing branch is an :class:`InvalidBranchError`.
         """
         args = ["push", "--porcelain", "--no-verify"]
         if force_with_lease is not None:
@@ -317,7 +328,15 @@ class Workspace:
         if status == 0:
             return
         text = f"{out}\n{err}"
-        if re.search(r"\[rejected\]|non-fast-forward|fetch first|stale info", text):
+        clash = push_race.branch_name_clash(text)
+        if clash is not None:
+            raise InvalidBranchError(
+                f"branch {branch!r} cannot be created in {self.location.display}: "
+                f"{clash[0].removeprefix('refs/heads/')!r} exists, and a branch name cannot "
+                "also be the folder of another; choose another branch name",
+                host=self.location.host or None,
+            )
+        if push_race.is_lost_race(text):
             raise PushConflictError(
                 f"branch {branch!r} of {self.location.display} changed on the remote while we "
                 "worked; nothing was pushed",
@@ -330,38 +349,82 @@ class Workspace:
         branch: str,
         reapply: Callable[[], bool],
         *,
-        force_with_lease: str | None = None,
+        attempts: int = push_race.PUSH_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> bool:
-        """Push HEAD to ``branch``, surviving one race with another writer.
+        """Push HEAD to ``branch`` (fast-forward only), surviving races with other writers.
 
-        When the push is rejected because the remote moved, the fresh tip is fetched (of
-        ``branch`` for a plain push; of the base branch when we rebuild our own branch with a
-        lease), the checkout reset to it, and ``reapply()`` called to redo the change and commit.
-        It returns False when there is nothing left to push (someone made the same change), and
-        this returns False too. A second rejection raises :class:`PushConflictError`.
+        Each time the push loses a race, this waits a jittered moment, fetches the branch's
+        new tip, resets the checkout to it and calls ``reapply()`` to redo the change and
+        commit it there. ``reapply`` returning False means nothing is left to push (another
+        writer made the same change): this returns False too. After ``attempts`` lost races
+        in a row it raises :class:`PushConflictError`. On True, HEAD is the commit on the
+        branch (later writers can only add commits after it: pushes here are fast-forwards).
         """
-        try:
-            self.push(branch, force_with_lease=force_with_lease)
-            return True
-        except PushConflictError:
-            pass
-        if force_with_lease is not None:
-            fresh = self.fetch_branch(self.base_branch)
-            force_with_lease = self.remote_branch_sha(branch) or ""
-        else:
-            fresh = self.fetch_branch(branch)
-        self.reset_to(fresh)
-        if not reapply():
-            return False
-        try:
-            self.push(branch, force_with_lease=force_with_lease)
-        except PushConflictError as exc:
-            raise PushConflictError(
-                f"{exc.message}, twice (after fetching and re-applying the change once). "
-                "Another writer is busy on this branch; run the action again later",
-                host=exc.host,
-            ) from None
-        return True
+        for attempt in range(1, attempts + 1):
+            try:
+                self.push(branch)
+                return True
+            except PushConflictError:
+                if attempt == attempts:
+                    raise self.busy_branch_error(branch, attempts) from None
+            sleep(push_race.backoff_delay(attempt))
+            self.reset_to(self.fetch_branch(branch))
+            if not reapply():
+                return False
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def busy_branch_error(self, branch: str, attempts: int) -> PushConflictError:
+        """The error for a branch that kept moving under us: what happened, what to do."""
+        return PushConflictError(
+            f"branch {branch!r} of {self.location.display} kept moving while we worked: "
+            f"{attempts} pushes in a row lost the race to other writers (each after fetching "
+            "and re-applying the change); nothing was pushed; run the action again later",
+            host=self.location.host or None,
+        )
+
+    # -- our pull-request branch -------------------------------------------------------------
+
+    def fetch_branch_beyond(self, branch: str, base: str) -> RemoteTip | None:
+        """Fetch the commits of ``branch`` that ``base`` does not have, and nothing else.
+
+        ``--shallow-exclude`` keeps the base's history out of the fetch, so looking at our own
+        (short) branch costs its own commits only. None when the remote has no such branch.
+        When every commit of ``branch`` is already on ``base`` nothing is fetched and the tip
+        comes from ``ls-remote`` (``fetched=False``). A server that does not understand
+        ``--shallow-exclude`` gets a plain depth-1 fetch instead.
+        """
+        ref = f"refs/remotes/origin/{branch}"
+        refspec = f"+refs/heads/{branch}:{ref}"
+        args = ["fetch", "--quiet", "--no-tags", f"--shallow-exclude=refs/heads/{base}"]
+        status, out, err = self._run([*args, "origin", refspec], self.root)
+        text = f"{out}\n{err}"
+        if status != 0 and "no commits selected for shallow requests" in text:
+            sha = self.remote_branch_sha(branch)
+            return RemoteTip(sha, fetched=False) if sha else None
+        if status != 0 and re.search(r"does not support (--)?shallow-exclude|deepen-not", text):
+            status, out, err = self._run(
+                ["fetch", "--quiet", "--no-tags", "--depth", "1", "origin", refspec], self.root
+            )
+            text = f"{out}\n{err}"
+        if status != 0:
+            error = self._classify(text, "fetch", branch=branch)
+            if isinstance(error, BranchNotFoundError):
+                return None
+            raise error
+        return RemoteTip(self.rev_parse(ref), fetched=True)
+
+    def parents_within(self, tip: str, limit: int = 200) -> set[str]:
+        """The parents recorded in ``tip`` and the fetched commits below it (at most
+        ``limit``), read from the commit objects themselves: a shallow boundary hides a
+        parent from ``rev-list``, but the object still names it."""
+        out = self._git("log", "--format=raw", f"--max-count={limit}", tip, "--", op="log")
+        return set(re.findall(r"^parent ([0-9a-f]{40})$", out, re.MULTILINE))
+
+    def commits_within(self, tip: str, limit: int = 200) -> set[str]:
+        """``tip`` and the fetched commits below it (at most ``limit``)."""
+        out = self._git("rev-list", f"--max-count={limit}", tip, "--", op="rev-list")
+        return set(out.split())
 
     # -- running git -------------------------------------------------------------------------
 
