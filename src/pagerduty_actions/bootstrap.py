@@ -26,6 +26,7 @@ from .pagerduty import (
 from .redaction import register_secret
 from .services import Services
 from .store import Database, DatabaseUnavailable
+from .work_area import WorkArea
 
 _LOG = logging.getLogger("pagerduty_actions.startup")
 
@@ -42,6 +43,7 @@ def build_services(config: Config, *, migrate: bool = True, check_scopes: bool =
             ) from None
     services = Services(config=config, db=db)
     try:
+        _claim_work_area(services)
         _attach_pagerduty(services)
     except StartupError:
         services.close()
@@ -77,6 +79,18 @@ def check_oauth_scopes(services: Services) -> dict[str, str]:
         )
         _LOG.error("%s", problems[f"pagerduty:{account}"])
     return problems
+
+
+def _claim_work_area(services: Services) -> None:
+    """Sweep the work folders of processes that died, and claim this process's (see
+    work_area); a data dir we cannot write to is a start-up error, not a failing request."""
+    try:
+        services.work = WorkArea.claim(services.config.data_dir)
+    except OSError as exc:
+        raise StartupError(
+            f"dataDir {services.config.data_dir}: cannot keep work folders in it "
+            f"({exc.strerror or exc}); set dataDir (or serve --data-dir) to a writable folder"
+        ) from None
 
 
 def _attach_pagerduty(services: Services) -> None:

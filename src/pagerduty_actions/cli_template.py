@@ -24,6 +24,7 @@ from .config import load_config
 from .errors import ActionError, ConfigError, StartupError
 from .logging_setup import configure_logging
 from .registry import Registry, RegistryError
+from .services import Services
 from .templating.known_actions import DEFAULT_PROXY_NAME
 from .templating.lint import lint_file
 from .templating.preflight import action_schemas, preflight
@@ -116,23 +117,37 @@ def run_command(
     except ActionError as exc:
         click.echo(json.dumps(exc.body(), indent=2))
         sys.exit(1)
-    workspace, temporary = _workspace(output_dir)
+    output = _output_folder(output_dir) if output_dir is not None else None
+    services = _services(config_path)
     try:
+        # Without --output: a folder under <dataDir>/work/, swept at the next start if this
+        # process is killed before removing it.
+        workspace = output or Path(
+            tempfile.mkdtemp(prefix="template-run-", dir=services.work_dir())
+        )
         report = _run(
-            registry, config_path, proxy_name, document, values,
+            registry, services, proxy_name, document, values,
             workspace=workspace, dry_run=dry_run, secrets=secrets, task_id=task_id,
             progress=_progress_printer(as_json),
         )  # fmt: skip
-        _print_report(report, as_json, temporary)
+        _print_report(report, as_json, temporary=output is None)
     finally:
-        if temporary:
+        if output is None:
             shutil.rmtree(workspace, ignore_errors=True)
+        services.close()
     sys.exit(0 if report.ok else 1)
+
+
+def _services(config_path: str | None) -> Services:
+    try:
+        return build_services(load_config(config_path))
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _run(
     registry: Registry,
-    config_path: str | None,
+    services: Services,
     proxy_name: str,
     document: TemplateDocument,
     values: dict[str, Any],
@@ -144,10 +159,6 @@ def _run(
     progress: Any,
 ) -> RunReport:
     try:
-        services = build_services(load_config(config_path))
-    except (ConfigError, StartupError) as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
         runner = TemplateRunner(registry, services, proxy_name=proxy_name)
         return runner.run(
             document, values, workspace=workspace, dry_run=dry_run, secrets=secrets,
@@ -156,8 +167,6 @@ def _run(
     except ActionError as exc:
         click.echo(json.dumps(exc.body(), indent=2))
         sys.exit(1)
-    finally:
-        services.close()
 
 
 def _progress_printer(as_json: bool) -> Any:
@@ -188,14 +197,12 @@ def _print_report(report: RunReport, as_json: bool, temporary: bool) -> None:
         click.echo(f"  {path.relative_to(report.workspace).as_posix()}")
 
 
-def _workspace(output_dir: str | None) -> tuple[Path, bool]:
-    if output_dir is None:
-        return Path(tempfile.mkdtemp(prefix="template-run-")), True
+def _output_folder(output_dir: str) -> Path:
     path = Path(output_dir)
     if path.exists() and any(path.iterdir()):
         raise click.BadParameter(f"{output_dir} is not empty", param_hint="--output")
     path.mkdir(parents=True, exist_ok=True)
-    return path, False
+    return path
 
 
 def _read_mapping(path: str, option: str) -> dict[str, Any]:

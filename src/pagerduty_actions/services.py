@@ -6,11 +6,14 @@ and tests can swap any adapter (a sandbox, a fake clock) in one place.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .store import Database
+from .work_area import WorkArea
 
 if TYPE_CHECKING:
     from .pagerduty import ClientPool, PagerDutyClient
@@ -26,6 +29,11 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     # What start-up found wrong but survivable (e.g. OAuth scopes not granted), for /readyz.
     startup_problems: dict[str, str] = field(default_factory=dict)
+    # This process's folder under <dataDir>/work/ for temporary files (see work_area).
+    work: WorkArea | None = None
+    _work_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def sandbox_mode(self) -> bool:
@@ -38,7 +46,18 @@ class Services:
             raise RuntimeError("PagerDuty is not configured for these services")
         return self.pagerduty.get(account)
 
+    def work_dir(self) -> Path:
+        """This process's folder for temporary files, under ``<dataDir>/work/``: make each
+        request's folder inside it (``tempfile.mkdtemp(dir=...)``) and remove it when done;
+        a folder left by a killed process is swept at the next start."""
+        with self._work_lock:
+            if self.work is None:
+                self.work = WorkArea.claim(self.config.data_dir)
+            return self.work.folder
+
     def close(self) -> None:
+        if self.work is not None:
+            self.work.close()
         for value in self.extras.values():
             closer = getattr(value, "close", None)
             if callable(closer):

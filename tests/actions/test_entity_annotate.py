@@ -444,3 +444,26 @@ def test_null_service_id_from_a_planned_step(call: Call, local: Remote) -> None:
 def test_output_links_the_service(call: Call, local: Remote, service: dict[str, Any]) -> None:
     response = call(ACTION, commit(local, {"serviceId": service["serviceId"]}))
     assert response.json["output"]["serviceUrl"] == service["serviceUrl"]
+
+
+def test_the_checkout_is_made_under_the_data_dir_and_removed(
+    app: Flask, call: Call, local: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``<dataDir>/work/<this process>/``, where a start sweeps what a killed process
+    left (see work_area), not in the system temp dir."""
+    from pagerduty_actions.scm import Workspace
+
+    checkouts: list[Path] = []
+    original = Workspace.open
+
+    def recording_open(self: Workspace) -> None:
+        original(self)
+        checkouts.append(self.root)
+
+    monkeypatch.setattr(Workspace, "open", recording_open)
+    response = call(ACTION, commit(local, {"other": {"pagerduty.com/team": "payments"}}))
+    assert response.status_code == 200, response.json
+    work = app.extensions["pagerduty_actions"].services.work
+    assert work is not None and len(checkouts) == 1
+    assert checkouts[0].is_relative_to(work.folder) and not checkouts[0].exists()
+    assert list(work.folder.iterdir()) == []

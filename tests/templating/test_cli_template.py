@@ -113,6 +113,21 @@ def test_dry_run_prints_a_progress_line_per_step(
     assert (out / "README.md").read_text() == "# checkout\n"
 
 
+def test_without_output_the_workspace_is_under_the_data_dir_and_removed(
+    template: Path, tmp_path: Path, config_file: Path
+) -> None:
+    """So a run killed half-way leaves it where the next start sweeps it (see work_area)."""
+    args = ["template", "run", str(template), "--values", str(values(tmp_path)), "--dry-run"]
+    result = CliRunner().invoke(main, [*args, "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("workspace "))
+    workspace = Path(line.split()[1])
+    work = tmp_path / "data" / "work"
+    assert workspace.parent.parent == work and workspace.name.startswith("template-run-")
+    assert "(temporary, removed" in line and not workspace.exists()
+    assert list(work.iterdir()) == []
+
+
 def test_real_run_stops_at_a_backstage_only_step(
     template: Path, tmp_path: Path, config_file: Path
 ) -> None:

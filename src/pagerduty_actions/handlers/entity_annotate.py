@@ -88,6 +88,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         author=payload.get("author"),
         dry_run=ctx.dry_run,
         branch_update="stack",  # runs at once for one entity keep each other's edits
+        tmp_root=ctx.services.work_dir(),
     )
     entity_ref = str(seen.get("entity") or entity_hint)
     _log_outcome(ctx, delivered, entity_ref, mode)

@@ -1,7 +1,10 @@
 """A short-lived git checkout: shallow clone, edit, commit, push, and always clean up.
 
 Each delivery gets its own :class:`Workspace` in a fresh temporary directory, removed on exit,
-so runs never share state and a crash leaves nothing behind. git is driven through GitPython's
+so runs never share state. That directory is made in ``tmp_root`` when given, else in this
+process's work folder under ``<dataDir>/work/`` (see :mod:`..work_area`; the system temp dir
+only for a process that has none), where a process killed mid-clone leaves nothing that the
+next start does not sweep. git is driven through GitPython's
 command runner with our own argument lists, never through a shell.
 
 Credentials: the integration's token is handed to git per command through ``GIT_ASKPASS`` (a
@@ -31,6 +34,7 @@ from typing import Any, NamedTuple
 
 from git.cmd import Git
 
+from .. import work_area
 from . import push_race
 from .errors import (
     BranchNotFoundError,
@@ -205,7 +209,8 @@ class Workspace:
 
     def open(self) -> None:
         """Find the branch and clone it (depth 1, that branch only)."""
-        self._tmp = Path(tempfile.mkdtemp(prefix="pda-scm-", dir=self._tmp_root))
+        where = self._tmp_root or work_area.default_dir()
+        self._tmp = Path(tempfile.mkdtemp(prefix="pda-scm-", dir=where))
         try:
             if self.credentials is not None:
                 script = self._tmp / "askpass.sh"

@@ -4,7 +4,8 @@ The request and response of ``/v2/dry-run`` are Backstage's own dry-run shapes, 
 template editor (or a CI job) can send what it would send to Backstage and get back the
 rendered files, the log and the output; our actions plan against PagerDuty (or the sandbox)
 through the registry with the caller's permissions. Files sent as ``directoryContents``
-become the template's folder (skeletons), in a temporary folder that is removed afterwards.
+become the template's folder (skeletons), in a temporary folder that is removed afterwards
+(under ``<dataDir>/work/``, where a start sweeps what a killed process left: see work_area).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ MAX_TOTAL_BYTES = 5_000_000
 def dry_run() -> Response:
     body = read_json_object()
     state = app_state()
-    folder = Path(tempfile.mkdtemp(prefix="dry-run-"))
+    folder = Path(tempfile.mkdtemp(prefix="dry-run-", dir=state.services.work_dir()))
     try:
         template_dir, workspace = folder / "template", folder / "workspace"
         template_dir.mkdir()
@@ -61,7 +62,7 @@ def dry_run() -> Response:
 @bp.post("/v2/lint")
 def lint() -> Response:
     body = read_json_object()
-    folder = Path(tempfile.mkdtemp(prefix="lint-"))
+    folder = Path(tempfile.mkdtemp(prefix="lint-", dir=app_state().services.work_dir()))
     try:
         has_files = body.get("directoryContents") is not None
         _write_directory(folder, body.get("directoryContents"))
