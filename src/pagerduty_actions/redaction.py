@@ -4,6 +4,11 @@ Adapters already keep secrets out of their messages; this catches what slips thr
 upstream error that echoes a header, git output holding a URL with a token) before it reaches a
 log line or an error body. Three layers: secrets the caller knows (passed in), secrets the
 configuration holds (registered at start-up), and anything shaped like a credential.
+
+It runs on every log line and error body, so on text an unauthenticated caller controls (a
+request path, a rejected value): every pattern is linear in the text's length (no pattern can
+start a scan inside a run an earlier start already scanned), and ``clip`` keeps what we echo of
+an input short in the first place.
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ _PATTERNS = [
     ),
     re.compile(r"(Token\s+token=)" + _VALUE, re.IGNORECASE),
     re.compile(r"(Bearer\s+)" + _CREDENTIAL, re.IGNORECASE),
-    # URL user-info: https://user:password@host, https://x-access-token:TOKEN@host.
-    re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+(?=@)", re.IGNORECASE),
+    # URL user-info: https://user:password@host, https://x-access-token:TOKEN@host. The scheme
+    # is only tried from the start of a run of scheme characters (the lookbehind) and every run
+    # is taken whole (possessive), so a long run without "://" is scanned once, not once per
+    # character. The scheme may start later in the run than the match does ("1abc://"): the
+    # kept prefix is the same text, so the output is too.
+    re.compile(r"((?<![a-z0-9+.-])[0-9+.-]*+[a-z][a-z0-9+.-]*+://)[^/\s@]++(?=@)", re.IGNORECASE),
     # Token shapes: PagerDuty integration keys (32 hex), GitHub and GitLab personal tokens.
     re.compile(
         r"()\b(?:[0-9a-fA-F]{32}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}"
@@ -37,6 +46,14 @@ _PATTERNS = [
 ]
 _known: set[str] = set()
 _lock = threading.Lock()
+# How much of one input value (a path, an id, a rejected value) an error or a log line quotes,
+# and how long a whole error message or log message may get: text a caller controls is cut
+# before it is redacted and echoed, so its size never sets how much work we do.
+QUOTE_LIMIT = 256
+TEXT_LIMIT = 4096
+# How far past a cut ``clip`` redacts, so a credential the cut crosses is removed whole, not
+# left as a prefix: longer than any credential shape (and than every registered secret).
+_CUT_MARGIN = 512
 
 
 def register_secret(value: str | None) -> None:
@@ -57,3 +74,19 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return text
+
+
+def clip(text: str, limit: int, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` redacted and cut to ``limit`` characters, saying how long it was.
+
+    For input we quote back (a path, a rejected value): the echo stays readable and what
+    redaction and logging handle stays small. Redaction runs on a window a little past the
+    cut, so a credential crossing the cut is removed whole rather than left as a prefix.
+    """
+    if len(text) <= limit:
+        return text
+    with _lock:
+        margin = max([_CUT_MARGIN, *(len(s) for s in _known)])
+    margin = max([margin, *(len(s) for s in secrets if s)])
+    head = redact(text[: limit + margin], secrets)[:limit]
+    return f"{head}\u2026(truncated, {len(text)} characters)"
