@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import ActionError, InputError, UnsupportedMediaTypeError
+from ..redaction import QUOTE_LIMIT, clip
+from .json_body import parse_json_body
 from .state import app_state
 
 bp = Blueprint("actions", __name__)
@@ -34,15 +35,7 @@ def read_json_object() -> dict[str, Any]:
             f"expected a JSON body with 'Content-Type: application/json', got {sent}; "
             "in an http:backstage:request step add headers: {content-type: application/json}"
         )
-    try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = (
-            f" at line {exc.lineno}, column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise InputError(f"the request body is not valid JSON{where}") from None
+    payload = parse_json_body(raw)
     if not isinstance(payload, dict):
         raise InputError(
             f"the request body must be a JSON object of inputs, not {type(payload).__name__}",
@@ -57,7 +50,9 @@ def _flag(name: str) -> bool:
         return False
     if value.lower() in ("true", "1"):
         return True
-    raise InputError(f"query parameter {name} must be true or false, not {value!r}")
+    raise InputError(
+        f"query parameter {name} must be true or false, not {clip(repr(value), QUOTE_LIMIT)}"
+    )
 
 
 def _idempotency_key() -> str | None:

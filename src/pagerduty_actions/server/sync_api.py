@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, jsonify
 from ..catalog import InvalidEntityRefError, parse_entity_ref
 from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
 from ..handlers.dependencies_sync import options_from_input
+from ..redaction import QUOTE_LIMIT, clip
 from ..services import Services
 from ..store.settings import MappingStore, SettingsStore
 from ..store.sync_runs import SyncRunStore
@@ -145,8 +146,30 @@ def put_mapping(entity_ref: str) -> Response:
     service_id: Any = body["serviceId"]
     if service_id is not None and (not isinstance(service_id, str) or not service_id.isalnum()):
         raise InputError("serviceId must be a PagerDuty service id (letters and digits) or null")
-    MappingStore(_services().db).put(ref, service_id, body.get("account"), by=_caller())  # type: ignore[arg-type]
+    account = _mapping_account(body.get("account"))
+    MappingStore(_services().db).put(ref, service_id, account, by=_caller())  # type: ignore[arg-type]
     return jsonify({"entityRef": ref, "serviceId": service_id, "source": "override"})
+
+
+_JSON_TYPES = {"dict": "an object", "list": "an array", "bool": "a boolean"}
+
+
+def _mapping_account(value: Any) -> str | None:
+    """A mapping's ``account``: absent or null (the default account) or a configured id."""
+    if value is None:
+        return None
+    pool = _services().pagerduty
+    known = pool.accounts.ids if pool is not None else []
+    if isinstance(value, str) and value in known:
+        return value
+    listed = ", ".join(sorted(known)) or "none configured"
+    sent = (
+        clip(repr(value), QUOTE_LIMIT)
+        if isinstance(value, str)
+        else _JSON_TYPES.get(type(value).__name__, "a number")
+    )
+    problem = f"must be the id of a configured PagerDuty account ({listed}) or null, not {sent}"
+    raise InputError(f"$.account: {problem}", details=[{"path": "$.account", "message": problem}])
 
 
 @bp.delete("/v2/mappings/<path:entity_ref>")
