@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .redaction import redact
+from .redaction import TEXT_LIMIT, clip, redact
 
 
 class ActionError(Exception):
@@ -39,8 +39,9 @@ class ActionError(Exception):
 
     def body(self, request: dict[str, str] | None = None) -> dict[str, Any]:
         """Backstage's error body for this error, credentials redacted: validation details and
-        upstream words can echo what a caller sent or a host answered, keys included."""
-        error: dict[str, Any] = {"name": self.name, "message": redact(self.message)}
+        upstream words can echo what a caller sent or a host answered, keys included. Each text
+        is cut to ``TEXT_LIMIT`` first, whatever it quotes."""
+        error: dict[str, Any] = {"name": self.name, "message": _redacted(self.message)}
         if self.details:
             error["details"] = _redacted(self.details)
         if self.retryable:
@@ -55,7 +56,7 @@ class ActionError(Exception):
 
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return redact(clip(value, TEXT_LIMIT))
     if isinstance(value, dict):
         return {k: _redacted(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -11,7 +11,12 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from .redaction import redact
+from .redaction import TEXT_LIMIT, clip, redact
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The record's message cut to TEXT_LIMIT before redaction: a message can quote input."""
+    return clip(record.getMessage(), TEXT_LIMIT)
 
 
 class _JsonFormatter(logging.Formatter):
@@ -20,7 +25,7 @@ class _JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": redact(_message(record)),
         }
         request_id = getattr(record, "request_id", None)
         if request_id:
@@ -31,6 +36,10 @@ class _JsonFormatter(logging.Formatter):
 
 
 class _TextFormatter(logging.Formatter):
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = _message(record)
+        return super().formatMessage(record)
+
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
         record.rid = f" [{request_id}]" if request_id else ""

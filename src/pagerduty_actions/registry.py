@@ -36,6 +36,7 @@ from .errors import (
     ServiceUnavailableError,
 )
 from .paths import data_dir
+from .redaction import QUOTE_LIMIT, clip
 from .services import Services
 from .store import DatabaseUnavailable, IdempotencyStore
 from .store.audit import AuditLog
@@ -238,7 +239,8 @@ class Registry:
         spec = self._specs.get(action_id)
         if spec is None:
             known = ", ".join(sorted(self._specs)) or "none"
-            raise NotFoundError(f"no action {action_id!r}; known actions: {known}")
+            quoted = clip(repr(action_id), QUOTE_LIMIT)
+            raise NotFoundError(f"no action {quoted}; known actions: {known}")
         return spec
 
     def validate_input(self, action_id: str, payload: Any) -> None:

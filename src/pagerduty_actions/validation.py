@@ -12,6 +12,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from .redaction import QUOTE_LIMIT, TEXT_LIMIT, clip
+
 # Keywords that say nothing about the instance, so a branch carrying them is still presence-only.
 _ANNOTATIONS = frozenset({"title", "description", "$comment"})
 # One branch of a presence-only oneOf/anyOf: (fields it requires, fields it forbids).
@@ -140,18 +142,30 @@ def _flatten(errors: Iterable[ValidationError]) -> list[ValidationError]:
     return out
 
 
+def _quoted(value: Any) -> str:
+    return clip(repr(value), QUOTE_LIMIT)
+
+
 def _worded(error: ValidationError) -> str:
     """A ``pattern`` error says what the value should look like when the schema says so in
-    ``x-pattern-hint``, instead of quoting the regular expression."""
+    ``x-pattern-hint``, instead of quoting the regular expression.
+
+    A long rejected value is quoted cut short: jsonschema's messages begin with the whole
+    value, which may be most of the body."""
     hint = error.schema.get("x-pattern-hint") if isinstance(error.schema, dict) else None
     if error.validator == "pattern" and isinstance(hint, str):
-        return f"must be {hint}, not {error.instance!r}"
-    return error.message
+        return f"must be {hint}, not {_quoted(error.instance)}"
+    message = error.message
+    if len(message) > QUOTE_LIMIT:
+        whole = repr(error.instance)
+        if len(whole) > QUOTE_LIMIT and message.startswith(whole):
+            message = _quoted(error.instance) + message[len(whole) :]
+    return clip(message, TEXT_LIMIT // 4)
 
 
 def describe_errors(validator: Draft202012Validator, instance: Any) -> list[dict[str, str]]:
     """All errors of ``instance``, sorted by path, as ``{"path", "message"}`` dicts."""
     errors = _flatten(validator.iter_errors(instance))
-    described = [{"path": _json_path(e), "message": _worded(e)} for e in errors]
+    described = [{"path": clip(_json_path(e), QUOTE_LIMIT), "message": _worded(e)} for e in errors]
     unique = {(d["path"], d["message"]): d for d in described}
     return sorted(unique.values(), key=lambda d: (d["path"], d["message"]))

@@ -10,6 +10,7 @@ from flask import Flask, Response, g, request
 
 from ..bootstrap import build_services
 from ..config import Config
+from ..redaction import QUOTE_LIMIT, clip
 from ..registry import Registry
 from ..services import Services
 from . import actions, docs, health, sync_api, templates_api
@@ -71,7 +72,7 @@ def _after(response: Response) -> Response:
     _ACCESS.info(
         "%s %s %s %.1fms caller=%s",
         request.method,
-        request.path,
+        clip(request.path, QUOTE_LIMIT),
         response.status_code,
         duration * 1000,
         caller.name if caller else "-",

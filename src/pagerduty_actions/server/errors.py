@@ -8,19 +8,25 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ActionError, InternalError, NotFoundError, PayloadTooLargeError
+from ..redaction import QUOTE_LIMIT, clip
 
 _LOG = logging.getLogger("pagerduty_actions.server")
 
 
+def _path() -> str:
+    """The request path as we quote it: cut short, as any input we echo."""
+    return clip(request.path, QUOTE_LIMIT)
+
+
 def error_response(error: ActionError) -> Response:
-    response = jsonify(error.body({"method": request.method, "url": request.path}))
+    response = jsonify(error.body({"method": request.method, "url": _path()}))
     response.status_code = error.status
     return response
 
 
 def _from_http_exception(exc: HTTPException) -> ActionError:
     if exc.code == 404:
-        return NotFoundError(f"no route {request.method} {request.path}")
+        return NotFoundError(f"no route {request.method} {_path()}")
     if exc.code == 413:
         limit = request.max_content_length or 0
         return PayloadTooLargeError(f"request body is larger than {limit} bytes")
@@ -41,5 +47,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        _LOG.exception("unhandled error on %s %s", request.method, request.path)
+        _LOG.exception("unhandled error on %s %s", request.method, _path())
         return error_response(InternalError("internal error; the server log has the details"))
