@@ -87,7 +87,16 @@ def serve(
         app = create_app(config)
     except (StartupError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
-    server = create_server(app, host=config.host, port=config.port, threads=config.threads)
+    # waitress stops reading a request whose line and headers, or body, pass the limits (431,
+    # 413) instead of buffering it: up to 1 GiB of body and 256 KiB of headers by default.
+    server = create_server(
+        app,
+        host=config.host,
+        port=config.port,
+        threads=config.threads,
+        max_request_header_size=config.max_header_bytes,
+        max_request_body_size=config.max_body_bytes + 1,  # waitress refuses >= the value
+    )
     services = app.extensions["pagerduty_actions"].services
     try:
         scheduler = start_schedule(services)

@@ -56,6 +56,11 @@ class Config:
         return int(self.section("server").get("maxBodyBytes", 1024 * 1024))
 
     @property
+    def max_header_bytes(self) -> int:
+        """The request line and headers together; waitress answers 431 past it."""
+        return int(self.section("server").get("maxHeaderBytes", 32 * 1024))
+
+    @property
     def data_dir(self) -> Path:
         return Path(str(self.data.get("dataDir", ".data")))
 

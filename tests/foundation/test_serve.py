@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 
-def start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+def start(
+    data_dir: Path, preexec_fn: Callable[[], None] | None = None
+) -> tuple[subprocess.Popen[str], str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PAGERDUTY_ACTIONS_CONFIG"}
     process = subprocess.Popen(
         [
@@ -27,6 +30,7 @@ def start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=preexec_fn,
     )
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(4)]
