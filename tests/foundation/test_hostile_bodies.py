@@ -143,3 +143,16 @@ def test_a_mapping_account_must_be_a_configured_account(
         response = client.put(path, json=body, headers=auth())
         assert response.status_code == 200, response.json
     assert store.overrides() == {"component:default/web": "PABC123"}
+
+
+def test_a_mapping_service_id_longer_than_an_id_is_refused(
+    make_app: Callable[..., Flask], database_url: str, auth: Auth
+) -> None:
+    """PostgreSQL refused the 60-character value (a 500); SQLite stored it."""
+    app = make_app(database_url)
+    response = app.test_client().put(
+        "/v2/mappings/component:default/web", json={"serviceId": "P" * 60}, headers=auth()
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["details"][0]["path"] == "$.serviceId"
+    assert MappingStore(app.extensions["pagerduty_actions"].services.db).overrides() == {}

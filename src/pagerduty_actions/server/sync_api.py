@@ -144,8 +144,13 @@ def put_mapping(entity_ref: str) -> Response:
     if unknown or "serviceId" not in body:
         raise InputError('send {"serviceId": "P..." or null, "account": optional}')
     service_id: Any = body["serviceId"]
-    if service_id is not None and (not isinstance(service_id, str) or not service_id.isalnum()):
-        raise InputError("serviceId must be a PagerDuty service id (letters and digits) or null")
+    if service_id is not None and (
+        not isinstance(service_id, str) or not service_id.isalnum() or len(service_id) > 50
+    ):
+        raise InputError(
+            "serviceId must be a PagerDuty service id (at most 50 letters and digits) or null",
+            details=[{"path": "$.serviceId", "message": "must be a PagerDuty service id or null"}],
+        )
     account = _mapping_account(body.get("account"))
     MappingStore(_services().db).put(ref, service_id, account, by=_caller())  # type: ignore[arg-type]
     return jsonify({"entityRef": ref, "serviceId": service_id, "source": "override"})
