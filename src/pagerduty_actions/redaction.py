@@ -77,11 +77,12 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def clip(text: str, limit: int, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` redacted and cut to ``limit`` characters, saying how long it was.
+    """``text`` cut to ``limit`` characters, saying how long it was (unchanged if shorter).
 
     For input we quote back (a path, a rejected value): the echo stays readable and what
-    redaction and logging handle stays small. Redaction runs on a window a little past the
-    cut, so a credential crossing the cut is removed whole rather than left as a prefix.
+    redaction and logging handle stays small. A cut text is redacted on a window a little past
+    the cut, so a credential crossing the cut is removed whole rather than left as a prefix;
+    callers redact the whole message they build anyway.
     """
     if len(text) <= limit:
         return text

@@ -160,7 +160,7 @@ def _worded(error: ValidationError) -> str:
         whole = repr(error.instance)
         if len(whole) > QUOTE_LIMIT and message.startswith(whole):
             message = _quoted(error.instance) + message[len(whole) :]
-    return clip(message, TEXT_LIMIT // 4)
+    return clip(message, TEXT_LIMIT // 4)  # an error's message quotes several of them
 
 
 def describe_errors(validator: Draft202012Validator, instance: Any) -> list[dict[str, str]]:
