@@ -12,6 +12,7 @@ import pytest
 
 from pagerduty_actions.templating.findings import Finding, LintReport
 from pagerduty_actions.templating.lint import lint_file, lint_text
+from pagerduty_actions.templating.template import parse_template
 
 GOOD = """\
 apiVersion: scaffolder.backstage.io/v1beta3
@@ -64,6 +65,51 @@ def test_yaml_that_does_not_parse_names_the_line(action_inputs: dict[str, Any]) 
     finding = only(report, "yaml-invalid")
     assert finding.line == 4 or finding.line == 3
     assert report.exit_code == 1
+
+
+ANCHORED = GOOD.replace(
+    "        name: {type: string}\n",
+    "        name: &text {type: string, maxLength: 63}\n        owner: *text\n",
+).replace(
+    "        policy: {type: string, default: Default}\n",
+    "        policy:\n          <<: *text\n          default: Default\n",
+)
+
+
+def test_a_few_anchors_and_a_merge_key_read_as_backstage_reads_them(
+    action_inputs: dict[str, Any],
+) -> None:
+    report = lint(ANCHORED, action_inputs)
+    assert report.findings == []
+    document = parse_template(ANCHORED)
+    properties = document.data["spec"]["parameters"][0]["properties"]
+    assert properties["owner"] == {"type": "string", "maxLength": 63}
+    assert properties["policy"] == {"type": "string", "maxLength": 63, "default": "Default"}
+    assert document.line_of(("spec", "parameters", 0, "properties", "owner")) == 12
+
+
+@pytest.mark.parametrize(
+    ("tail", "line", "words"),
+    [
+        (
+            "".join(
+                f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9)
+            ),
+            9,
+            "YAML aliases expand to more than 10000 nodes",
+        ),
+        ("  deep: " + "[" * 100_000 + "\n", 6, "nests more than 100 mappings or lists"),
+        ("  self: &self\n    again: *self\n", 7, "*self refers to a node that contains it"),
+    ],
+    ids=["billion laughs", "100,000 brackets", "recursive alias"],
+)
+def test_yaml_too_costly_to_walk_is_refused_naming_the_line(
+    action_inputs: dict[str, Any], tail: str, line: int, words: str
+) -> None:
+    head = "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: x}\n"
+    text = head + "spec:\n  l0: &l0 [lol]\n" + tail
+    finding = only(lint(text, action_inputs), "yaml-invalid")
+    assert words in finding.message and finding.line == line
 
 
 def test_a_yaml_file_that_is_not_a_template(action_inputs: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ commit or propose ``EditResult.text`` only when ``changed`` is true. Nothing her
 from .entity_ref import EntityRef, parse_entity_ref, ref_of, split_entity_ref
 from .errors import (
     AmbiguousEntityError,
+    CatalogBudgetError,
     CatalogError,
     CatalogYamlError,
     EntityNotFoundError,
@@ -27,6 +28,7 @@ from .yaml_edit import (
 
 __all__ = [
     "AmbiguousEntityError",
+    "CatalogBudgetError",
     "CatalogError",
     "CatalogYamlError",
     "EditResult",

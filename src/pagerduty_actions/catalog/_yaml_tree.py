@@ -31,7 +31,8 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
-from .errors import CatalogYamlError
+from ..yaml_budget import YamlBudgetError, within_budget
+from .errors import CatalogBudgetError, CatalogYamlError
 
 NodeKind = Literal["scalar", "mapping", "sequence", "alias"]
 STR_TAG = "tag:yaml.org,2002:str"
@@ -116,13 +117,27 @@ def resolves_to_str(value: str) -> bool:
 def parse_stream(text: str) -> list[Document]:
     """Every document of ``text`` (no BOM) with positions and data.
 
-    Raises :class:`CatalogYamlError` (1-based line and column) when the text is not YAML.
+    Raises :class:`CatalogYamlError` (1-based line and column) when the text is not YAML,
+    :class:`CatalogBudgetError` when its aliases stand for more than ``MAX_ALIAS_NODES`` nodes
+    or it nests deeper than ``MAX_YAML_DEPTH`` (checked on the events as they come, before the
+    loader builds anything: every edit compares expanded data, and walks recurse per level).
     """
     try:
-        events = list(YAML(typ="safe", pure=True).parse(text))
+        events = list(within_budget(YAML(typ="safe", pure=True).parse(text)))
         data = list(YAML(typ="safe", pure=True).load_all(text))
+    except YamlBudgetError as exc:
+        raise CatalogBudgetError(exc.problem, exc.line, exc.column) from None
     except YAMLError as exc:
         raise _as_catalog_error(exc) from None
+    documents = _documents(events)
+    if len(documents) != len(data):  # pragma: no cover - both come from the same parser
+        raise CatalogYamlError("the documents could not be read consistently", None, None)
+    for document, loaded in zip(documents, data, strict=True):
+        document.data = loaded
+    return documents
+
+
+def _documents(events: list[Event]) -> list[Document]:
     documents: list[Document] = []
     stream = iter(events)
     for event in stream:
@@ -136,10 +151,6 @@ def parse_stream(text: str) -> list[Document]:
                     )
                     break
                 root = _node(inner, stream)
-    if len(documents) != len(data):  # pragma: no cover - both come from the same parser
-        raise CatalogYamlError("the documents could not be read consistently", None, None)
-    for document, loaded in zip(documents, data, strict=True):
-        document.data = loaded
     return documents
 
 

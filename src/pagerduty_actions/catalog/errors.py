@@ -34,6 +34,20 @@ class CatalogYamlError(CatalogError):
         )
 
 
+class CatalogBudgetError(CatalogError):
+    """Valid YAML that stands for more than we walk: aliases expanding beyond the budget, an
+    alias to a node holding it, or nesting too deep (``yaml_budget``).
+
+    ``problem`` says which and how to fix it; ``line`` and ``column`` (1-based) say where.
+    """
+
+    def __init__(self, problem: str, line: int, column: int) -> None:
+        self.problem = problem
+        self.line = line
+        self.column = column
+        super().__init__(f"cannot use the catalog file at line {line}, column {column}: {problem}")
+
+
 class EntityNotFoundError(CatalogError):
     """No entity of the file matches the ref; ``present`` lists the refs the file holds."""
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..sync.model import CatalogEntity, Location
 from ._entity_lookup import Parsed, entities
 from .entity_ref import EntityRef
-from .errors import CatalogError, CatalogYamlError
+from .errors import CatalogBudgetError, CatalogError, CatalogYamlError
 
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!/).+)$")
 _GIT_TIMEOUT = 10.0
@@ -51,12 +51,17 @@ class GitCheckout:
     branch: str | None
 
 
-def load_catalog_files(globs: list[str], base: Path) -> list[CatalogEntity]:
+def load_catalog_files(
+    globs: list[str], base: Path, problems: list[str] | None = None
+) -> list[CatalogEntity]:
     """Every ``kind: Component`` entity in the files matching ``globs`` (relative to ``base``
     unless absolute; ``**`` recurses), in file then document order.
 
-    Raises :class:`CatalogFileError` when a file does not parse (naming file, line, column),
-    when no file matches at all, or when two documents declare the same component.
+    Raises :class:`CatalogFileError` when a file cannot be used (unreadable, not YAML, more
+    aliases or nesting than ``yaml_budget`` allows; naming file, line, column), when no file
+    matches at all, or when two documents declare the same component. Given a ``problems``
+    list, a file that cannot be used is skipped and its message appended there instead, so
+    that one bad file among thousands is a problem of that file, not of the whole sync.
     """
     paths = find_catalog_files(globs, base)
     if not paths:
@@ -68,7 +73,14 @@ def load_catalog_files(globs: list[str], base: Path) -> list[CatalogEntity]:
     found: list[CatalogEntity] = []
     seen: dict[str, Path] = {}
     for path in paths:
-        for entity in _components_of(path, checkouts):
+        try:
+            components = _components_of(path, checkouts)
+        except CatalogFileError as exc:
+            if problems is None:
+                raise
+            problems.append(exc.message)
+            continue
+        for entity in components:
             first = seen.get(entity.ref)
             if first is not None:
                 problem = (
@@ -105,6 +117,8 @@ def _components_of(path: Path, checkouts: _CheckoutCache) -> list[CatalogEntity]
         raise CatalogFileError(
             path, f"not valid YAML: {exc.problem}", exc.line, exc.column
         ) from None
+    except CatalogBudgetError as exc:
+        raise CatalogFileError(path, exc.problem, exc.line, exc.column) from None
     location: Location | None = None
     out = []
     for info, document in entities(parsed):

@@ -94,7 +94,7 @@ def lint_document(
 
 
 def _load_failure(source: str, exc: TemplateLoadError) -> LintReport:
-    code = "yaml-invalid" if exc.message.startswith("not valid YAML") else "not-a-template"
+    code = "yaml-invalid" if exc.yaml_problem else "not-a-template"
     finding = Finding(code, ERROR, exc.message, "$", exc.line)
     return LintReport(source, [finding])
 

@@ -7,7 +7,11 @@ cannot drift: a test fails when a check reports a code that is not listed here.
 from __future__ import annotations
 
 LINT_CHECKS: dict[str, tuple[str, str]] = {
-    "yaml-invalid": ("error", "The file is not valid YAML (with the line of the problem)."),
+    "yaml-invalid": (
+        "error",
+        "The file is not valid YAML, or YAML too costly to read: aliases standing for more "
+        "than 10,000 nodes, nesting deeper than 100 levels (with the line of the problem).",
+    ),
     "not-a-template": (
         "error",
         "The document is not a `scaffolder.backstage.io/v1beta3` `Template` (another kind, "

@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pagerduty_actions.paths import schema_path
+from pagerduty_actions.yaml_budget import YamlBudgetError, check_yaml_budget
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 SCHEMA_FILE = "backstage-template-v1beta3.schema.json"
@@ -34,12 +35,19 @@ YamlPath = tuple[str | int, ...]
 
 
 class TemplateLoadError(Exception):
-    """The file cannot be read as one YAML mapping; ``line`` says where, when known."""
+    """The file cannot be read as one YAML mapping; ``line`` says where, when known.
 
-    def __init__(self, message: str, *, line: int | None = None) -> None:
+    ``yaml_problem`` tells a YAML fault (syntax, or more than ``yaml_budget`` allows) from a
+    document that is YAML but not a template.
+    """
+
+    def __init__(
+        self, message: str, *, line: int | None = None, yaml_problem: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.yaml_problem = yaml_problem or message.startswith("not valid YAML")
 
 
 def format_path(path: YamlPath) -> str:
@@ -105,7 +113,10 @@ def parse_template(
     if len(text.encode("utf-8", "replace")) > MAX_TEMPLATE_BYTES:
         raise TemplateLoadError(f"the template is larger than {MAX_TEMPLATE_BYTES} bytes")
     try:
+        check_yaml_budget(text)  # aliases and nesting, before anything walks the tree
         documents = [d for d in YAML(typ="rt", pure=True).load_all(text) if d is not None]
+    except YamlBudgetError as exc:
+        raise TemplateLoadError(exc.problem, line=exc.line, yaml_problem=True) from None
     except YAMLError as exc:
         line = None
         if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
