@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,42 @@ def test_file_actions_stay_in_the_workspace(ctx: BuiltinContext, call: Any) -> N
     with pytest.raises(BuiltinError, match="stays in the workspace"):
         call(ctx)
     assert files(ctx.workspace) == {"keep.md": "k"}
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda c: catalog_write(c, {"entity": {}, "filePath": "."}), "filePath '.' is the work"),
+        (lambda c: catalog_write(c, {"entity": {}, "filePath": "a/.."}), "'a/..' is the workspace"),
+        (lambda c: fs_rename(c, {"files": [{"from": ".", "to": "x"}]}), "from '.' is the work"),
+        (lambda c: fs_rename(c, {"files": [{"from": "./", "to": "x"}]}), "from './' is the work"),
+        (
+            lambda c: fs_rename(c, {"files": [{"from": "keep.md", "to": ".", "overwrite": True}]}),
+            "to '.' is the workspace folder itself",
+        ),
+        (lambda c: fs_rename(c, {"files": [{"from": "d", "to": "d/e"}]}), "moved into itself"),
+        (lambda c: catalog_write(c, {"entity": {}, "filePath": "keep.md/x"}), "cannot write 'x'"),
+        (lambda c: catalog_write(c, {"entity": {}, "filePath": "d"}), "cannot write 'd'"),
+    ],
+)
+def test_paths_that_name_the_workspace_or_clash_are_refused(
+    ctx: BuiltinContext, call: Any, needle: str
+) -> None:
+    """They used to end in IsADirectoryError and friends: a 500 instead of a failed step."""
+    (ctx.workspace / "keep.md").write_text("k")
+    (ctx.workspace / "d").mkdir()
+    with pytest.raises(BuiltinError, match=re.escape(needle)):
+        call(ctx)
+    assert files(ctx.workspace) == {"keep.md": "k"}
+    assert (ctx.workspace / "d").is_dir()
+
+
+def test_renaming_a_folder_to_itself_changes_nothing(ctx: BuiltinContext) -> None:
+    """With overwrite, the destination (the folder itself) used to be deleted first."""
+    (ctx.workspace / "d").mkdir()
+    (ctx.workspace / "d" / "keep.md").write_text("k")
+    fs_rename(ctx, {"files": [{"from": "d", "to": "./d/", "overwrite": True}]})
+    assert files(ctx.workspace) == {"d/keep.md": "k"}
 
 
 def test_debug_log_lists_the_workspace(ctx: BuiltinContext) -> None:

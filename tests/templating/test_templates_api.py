@@ -109,6 +109,75 @@ def test_bad_requests_are_400(client: FlaskClient, change: dict[str, Any], needl
     assert needle in response.json["error"]["message"]
 
 
+def entry(path: str) -> dict[str, str]:
+    return {"path": path, "base64Content": base64.b64encode(b"x").decode()}
+
+
+@pytest.mark.parametrize("route", ["/v2/lint", "/v2/dry-run"])
+@pytest.mark.parametrize(
+    ("contents", "index", "needle"),
+    [
+        ([entry(".")], 0, "the path '.' names a folder; each entry is one file"),
+        ([entry("")], 0, "the path '' names a folder"),
+        ([entry("./")], 0, "the path './' names a folder"),
+        ([entry("a/..")], 0, "the path 'a/..' names a folder"),
+        ([entry("skeleton/")], 0, "the path 'skeleton/' names a folder"),
+        ([entry("a"), entry("a/b")], 1, "'a/b' clashes with another entry"),
+        ([entry("a/b"), entry("a")], 1, "'a' clashes with another entry"),
+    ],
+)
+def test_directory_entries_that_are_not_files_are_400_naming_the_entry(
+    client: FlaskClient, route: str, contents: list[dict[str, str]], index: int, needle: str
+) -> None:
+    request = {**shipped_request(), "directoryContents": contents}
+    response = post(client, route, request)
+    assert response.status_code == 400, response.json
+    error = response.json["error"]
+    assert error["message"].startswith(f"directoryContents[{index}]: ")
+    assert needle in error["message"]
+    assert error["details"][0]["path"] == f"$.directoryContents[{index}].path"
+
+
+DEEP_EXPRESSIONS = {
+    "20,000 terms": "${{ " + "1 + " * 20_000 + "1 }}",
+    "3,000 chained filters": "${{ parameters.name" + " | trim" * 3_000 + " }}",
+    "500 nested lists": "${{ " + "[" * 500 + "]" * 500 + " }}",
+}
+
+
+@pytest.mark.parametrize("expression", list(DEEP_EXPRESSIONS.values()), ids=list(DEEP_EXPRESSIONS))
+def test_expressions_nested_too_deep_are_refused_naming_the_field(
+    client: FlaskClient, expression: str
+) -> None:
+    """They used to end in a RecursionError inside Jinja2: a 500."""
+    template = {
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "deep"},
+        "spec": {
+            "type": "service",
+            "parameters": [{"properties": {"name": {"type": "string"}}}],
+            "steps": [
+                {
+                    "id": "log",
+                    "name": "Log",
+                    "action": "debug:log",
+                    "input": {"message": expression},
+                }
+            ],
+        },
+    }
+    where, problem = "spec.steps[0].input.message", "nests more than 100 levels deep"
+    dry = post(client, "/v2/dry-run", {"template": template, "values": {"name": "x"}})
+    assert dry.status_code == 400, dry.json
+    assert where in dry.json["error"]["message"] and problem in dry.json["error"]["message"]
+    assert "split it" in dry.json["error"]["message"]
+    lint = post(client, "/v2/lint", {"template": template})
+    assert lint.status_code == 200 and lint.json["ok"] is False
+    finding = next(f for f in lint.json["findings"] if f["path"] == where)
+    assert finding["code"] == "unsafe-expression" and problem in finding["message"]
+
+
 def test_dry_run_needs_a_token(client: FlaskClient) -> None:
     assert post(client, "/v2/dry-run", shipped_request(), token=None).status_code == 401
 

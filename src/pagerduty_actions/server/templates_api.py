@@ -101,13 +101,33 @@ def _write_directory(root: Path, contents: Any) -> None:
         except (binascii.Error, ValueError) as exc:
             message = str(exc) if isinstance(exc, UnsafePathError) else "is not valid base64"
             raise InputError(f"directoryContents[{index}]: {message}") from None
+        if target == root.resolve() or entry["path"].endswith(("/", "\\")):
+            raise _entry_error(
+                index,
+                f"the path {entry['path']!r} names a folder; each entry is one file, "
+                "e.g. skeleton/catalog-info.yaml",
+            )
         total += len(data)
         if total > MAX_TOTAL_BYTES:
             raise InputError(f"directoryContents is limited to {MAX_TOTAL_BYTES} bytes")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError:  # "a" and "a/b", in either order: a file where a folder must be
+            raise _entry_error(
+                index,
+                f"{entry['path']!r} clashes with another entry (a file and a folder of the "
+                "same name); give each file its own path",
+            ) from None
         if entry.get("executable"):
             target.chmod(0o700)
+
+
+def _entry_error(index: int, problem: str) -> InputError:
+    return InputError(
+        f"directoryContents[{index}]: {problem}",
+        details=[{"path": f"$.directoryContents[{index}].path", "message": problem}],
+    )
 
 
 def _dry_run_body(report: RunReport) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def fetch_plain(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def catalog_write(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any]:
     file_path = params.get("filePath") or "catalog-info.yaml"
-    destination = _workspace_path(ctx, file_path)
+    destination = _workspace_entry(ctx, file_path, "catalog:write: filePath")
     stream = StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
@@ -130,16 +130,29 @@ def catalog_write(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any]
 
 def fs_rename(ctx: BuiltinContext, params: dict[str, Any]) -> dict[str, Any]:
     for item in params["files"]:
-        source = _workspace_path(ctx, item["from"])
-        destination = _workspace_path(ctx, item["to"])
+        source = _workspace_entry(ctx, item["from"], "fs:rename: from")
+        destination = _workspace_entry(ctx, item["to"], "fs:rename: to")
         if not source.exists():
             raise BuiltinError(f"fs:rename: {item['from']!r} does not exist in the workspace")
+        if destination == source:
+            continue
         if destination.exists() and not item.get("overwrite"):
             raise BuiltinError(f"fs:rename: {item['to']!r} exists; set overwrite: true")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.is_dir() and item.get("overwrite"):
-            shutil.rmtree(destination)
-        source.replace(destination)
+        if source in destination.parents:
+            raise BuiltinError(
+                f"fs:rename: {item['to']!r} is inside {item['from']!r}; "
+                "a folder cannot be moved into itself"
+            )
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if destination.is_dir() and item.get("overwrite"):
+                shutil.rmtree(destination)
+            source.replace(destination)
+        except OSError as exc:
+            raise BuiltinError(
+                f"fs:rename: cannot move {item['from']!r} to {item['to']!r}: "
+                f"{exc.strerror or type(exc).__name__}"
+            ) from None
     return {}
 
 
@@ -198,6 +211,17 @@ def _workspace_path(ctx: BuiltinContext, relative: str) -> Path:
     return _child(ctx.workspace, relative, "workspace path")
 
 
+def _workspace_entry(ctx: BuiltinContext, relative: str, what: str) -> Path:
+    """A path that must name a file or folder in the workspace, not the workspace itself."""
+    path = _workspace_path(ctx, relative)
+    if path == ctx.workspace.resolve():
+        raise BuiltinError(
+            f"{what} {relative!r} is the workspace folder itself; give the path of a file "
+            "or folder inside it, e.g. catalog-info.yaml"
+        )
+    return path
+
+
 def _child(root: Path, relative: str, what: str) -> Path:
     try:
         return safe_child(root, relative, what=what)
@@ -234,10 +258,16 @@ def _render(ctx: BuiltinContext, text: str, context: dict[str, Any], what: str) 
 
 
 def _write(destination: Path, data: bytes, *, executable: bool) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_bytes(data)
-    if executable:
-        destination.chmod(destination.stat().st_mode | 0o111)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(data)
+        if executable:
+            destination.chmod(destination.stat().st_mode | 0o111)
+    except OSError as exc:  # a folder where the file goes, a file where a folder must be
+        raise BuiltinError(
+            f"cannot write {destination.name!r}: {exc.strerror or type(exc).__name__} "
+            "(a file and a folder of the same name?); give each file its own path"
+        ) from None
 
 
 def _is_text(data: bytes) -> bool:

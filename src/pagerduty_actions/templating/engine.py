@@ -46,6 +46,7 @@ from pagerduty_actions.templating.expressions import (
     VARIABLE_START,
     Path,
     iter_spans,
+    parse_tree,
 )
 from pagerduty_actions.templating.filters import build_filters
 from pagerduty_actions.templating.jsmethods import member
@@ -382,12 +383,7 @@ class TemplateRenderer:
             raise TemplateSecurityError(
                 f"template strings are limited to {MAX_SOURCE_CHARS} characters"
             )
-        try:
-            tree = self._env.parse(text)
-        except JinjaSyntaxError as exc:
-            raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
-        except RecursionError as exc:
-            raise TemplateSecurityError("the expression nests too deeply") from exc
+        tree = parse_tree(self._env, text)
         compiler.check_tree(tree, self._env.filters, self._env.tests)
         tree = compiler.adapt_tree(tree)
         spans = list(iter_spans(text))

@@ -15,7 +15,12 @@ from typing import Any
 from jinja2 import Environment, nodes
 from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 
-from pagerduty_actions.templating.errors import TemplateSyntaxError
+from pagerduty_actions.templating.errors import (
+    TemplateError,
+    TemplateSecurityError,
+    TemplateSyntaxError,
+)
+from pagerduty_actions.templating.limits import MAX_NESTING
 
 VARIABLE_START = "${{"
 VARIABLE_END = "}}"
@@ -94,6 +99,35 @@ _PARSER = Environment(
 )
 
 
+def parse_tree(environment: Environment, text: str) -> nodes.Template:
+    """Jinja2's syntax tree of ``text``, refused when nested deeper than ``MAX_NESTING``.
+
+    Jinja2 builds ``1 + 1 + …`` and ``x | f | f | …`` without recursion, but everything
+    that walks the tree afterwards (our checks, its compiler, Python's) recurses once or more
+    per level, so a long chain would end in a RecursionError deep inside them. The depth is
+    measured here without recursion, before anything else walks the tree.
+    """
+    try:
+        tree = environment.parse(text)
+    except JinjaSyntaxError as exc:
+        raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
+    except RecursionError as exc:  # brackets nested thousands deep recurse in the parser
+        raise TemplateSecurityError(_TOO_DEEP) from exc
+    pending: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise TemplateSecurityError(_TOO_DEEP)
+        pending.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return tree
+
+
+_TOO_DEEP = (
+    f"the expression nests more than {MAX_NESTING} levels deep (a chain of that many "
+    "operators or filters, or brackets); split it, e.g. with {% set %}"
+)
+
+
 def references(expression: str) -> set[Reference]:
     """What an expression reads: ``('parameters', name)``, ``('steps', id)``, ``('each', '')``.
 
@@ -101,21 +135,16 @@ def references(expression: str) -> set[Reference]:
     or the key is computed at run time). Names the expression binds itself are left out.
     """
     try:
-        tree = _PARSER.parse(f"{VARIABLE_START} {expression} {VARIABLE_END}")
-    except JinjaSyntaxError as exc:
-        raise TemplateSyntaxError(
-            exc.message or "invalid expression", expression=expression
-        ) from exc
+        tree = parse_tree(_PARSER, f"{VARIABLE_START} {expression} {VARIABLE_END}")
+    except TemplateError as exc:
+        exc.expression = expression
+        raise
     return tree_references(tree)
 
 
 def string_references(text: str) -> set[Reference]:
     """``references`` for a whole template string, blocks (``{% for %}``) included."""
-    try:
-        tree = _PARSER.parse(text)
-    except JinjaSyntaxError as exc:
-        raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
-    return tree_references(tree)
+    return tree_references(parse_tree(_PARSER, text))
 
 
 def tree_references(tree: nodes.Template) -> set[Reference]:
@@ -157,10 +186,7 @@ def guarded_step_keys(text: str) -> set[str]:
     ``steps.new.output.id or steps.old.output.id`` is how a template picks whichever of two
     conditional steps ran; such a read is not a mistake, so lint does not warn about it.
     """
-    try:
-        tree = _PARSER.parse(text)
-    except JinjaSyntaxError as exc:
-        raise TemplateSyntaxError(exc.message or "invalid template syntax") from exc
+    tree = parse_tree(_PARSER, text)
     guards: list[nodes.Node] = [*tree.find_all((nodes.Or, nodes.CondExpr))]
     guards += [f for f in tree.find_all(nodes.Filter) if f.name in _UNDEFINED_SAFE_FILTERS]
     guards += [t for t in tree.find_all(nodes.Test) if t.name in _UNDEFINED_SAFE_TESTS]

@@ -20,6 +20,8 @@ MAX_STRING_CHARS = 1_000_000
 MAX_OUTPUT_CHARS = 1_000_000
 MAX_RANGE_ITEMS = 10_000
 MAX_LOOP_ITERATIONS = 10_000
+#: Levels of one syntax tree (operators, filters, brackets, tags); every walk recurses per level.
+MAX_NESTING = 100
 
 
 @dataclass
