@@ -199,13 +199,25 @@ def test_malformed_integration_key_is_refused_without_echoing_it(
     assert bad not in text and KEY[:10] not in text
 
 
-def test_invalid_body_template(call: Call, remotes_dir: Path, sid: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("{% if %}", ["body is not a valid Jinja2 template"]),
+        ("{{ " + "1 + " * 15_000 + "1 }}", ["body cannot be rendered", "nests more than 100"]),
+        ("{{ x" + " | trim" * 3_000 + " }}", ["body cannot be rendered", "nests more than 100"]),
+        ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", ["'macro' tag is not allowed"]),
+        ("{{ ''.__class__ }}", ["access to '__class__' is not allowed"]),
+        ("{{ 'a' | center(400000000) }}", ["would exceed 1000000 characters"]),
+    ],
+)
+def test_invalid_body_template(
+    call: Call, remotes_dir: Path, sid: str, body: str, words: list[str]
+) -> None:
     repo = repo_with(remotes_dir, {"catalog-info.yaml": CATALOG})
     response = call(
-        ACTION,
-        {"repoUrl": str(repo.path), "annotations": {"serviceId": sid}, "body": "{% if %}"},
+        ACTION, {"repoUrl": str(repo.path), "annotations": {"serviceId": sid}, "body": body}
     )
-    refused(response, 400, "$.body", "not a valid Jinja2 template")
+    refused(response, 400, "$.body", *words)
     assert repo.count() == 1
 
 

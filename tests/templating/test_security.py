@@ -86,3 +86,29 @@ def test_huge_powers_do_not_build_huge_integers(
     started = time.monotonic()
     assert renderer.render_value("${{ 10 ** 10 ** 10 ** 10 }}", context) is None
     assert time.monotonic() - started < 1.0
+
+
+# -- the same sandbox with Jinja2's `{{ }}` (the annotate action's pull-request body) ---------
+
+JINJA_STYLE = TemplateRenderer(jinja_style=True)
+
+
+@pytest.mark.parametrize(
+    "template", [t.replace("${{", "{{") for t in REFUSED if "${{" in t or "{%" in t]
+)
+def test_jinja_style_text_has_the_same_budgets(template: str, context: dict[str, Any]) -> None:
+    with pytest.raises(TemplateSecurityError):
+        JINJA_STYLE.render_text(template, context)
+
+
+def test_jinja_style_text_keeps_the_dict_methods_jinja2_templates_use() -> None:
+    data = {"annotations": {"a": "1", "b": "2"}, "shadow": {"items": "mine"}}
+    text = (
+        "{% for k, v in annotations.items() %}{{ k }}={{ v }};{% endfor %}"
+        "{{ annotations.keys() | join(',') }}|{{ annotations.values() | join(',') }}|"
+        "{{ shadow.items }}|{{ ''.__class__ is defined }}"
+    )
+    with pytest.raises(TemplateSecurityError):
+        JINJA_STYLE.render_text(text, data)
+    assert JINJA_STYLE.render_text(text.rsplit("|", 1)[0], data) == "a=1;b=2;a,b|1,2|mine"
+    assert JINJA_STYLE.render_text("${{ annotations }}", data) == "$[object Object]"

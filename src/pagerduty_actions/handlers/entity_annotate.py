@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment
 from ruamel.yaml import YAML
 
 from .. import pagerduty as pd
@@ -32,6 +31,7 @@ from ..paths import data_dir
 from ..scm import deliver_file_change, parse_repo_url
 from ..scm.delivery import EditOutcome
 from ..sync.sources import integration_key_index
+from ..templating import TemplateError, TemplateRenderer, TemplateSyntaxError
 
 PREFIX = "pagerduty.com/"
 SERVICE_ID = "pagerduty.com/service-id"
@@ -41,6 +41,9 @@ MASK = "********"
 PLANNED_SERVICE_ID = "<id of the service to be created>"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}$")
 _ENTITY_ERRORS = (AmbiguousEntityError, EntityNotFoundError, InvalidEntityRefError)
+#: The body is the caller's code: the template engine's sandbox and budgets (output size, loop
+#: iterations, string growth) bound what it may cost, dry runs included.
+_BODY_RENDERER = TemplateRenderer(jinja_style=True)
 
 
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -216,20 +219,24 @@ def _body(
         source = (data_dir("templates") / "pull-requests" / "annotate.md.j2").read_text(
             encoding="utf-8"
         )
-    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    variables = {
+        "entityRef": payload.get("entityRef") or f"the component in {catalog_path}",
+        "catalogPath": catalog_path,
+        "annotations": {k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
+        "removed": ["every pagerduty.com/* annotation"] if removing else [],
+        "serviceUrl": service_url,
+        "initiator": initiator,
+    }
     try:
-        return env.from_string(source).render(
-            entityRef=payload.get("entityRef") or f"the component in {catalog_path}",
-            catalogPath=catalog_path,
-            annotations={k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
-            removed=["every pagerduty.com/* annotation"] if removing else [],
-            serviceUrl=service_url,
-            initiator=initiator,
+        return _BODY_RENDERER.render_text(source, variables)
+    except TemplateError as exc:  # the caller's body: a syntax error or a budget it exceeds
+        problem = (
+            "is not a valid Jinja2 template"
+            if isinstance(exc, TemplateSyntaxError)
+            else "cannot be rendered"
         )
-    except Exception as exc:  # a template error in the caller's body
         raise InputError(
-            f"body is not a valid Jinja2 template: {exc}",
-            details=[{"path": "$.body", "message": str(exc)}],
+            f"body {problem}: {exc}", details=[{"path": "$.body", "message": str(exc)}]
         ) from None
 
 

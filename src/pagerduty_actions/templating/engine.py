@@ -73,7 +73,6 @@ from pagerduty_actions.templating.limits import (
 )
 from pagerduty_actions.templating.nunjucks_tests import NUNJUCKS_TESTS
 
-_MARKERS = (VARIABLE_START, "{%", "{#")
 _CACHE_SIZE = 2048
 
 
@@ -132,9 +131,11 @@ class NunjucksEnvironment(SandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"+", "-"})
 
+    variable_start = VARIABLE_START
+
     def __init__(self, filters: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(
-            variable_start_string=VARIABLE_START,
+            variable_start_string=self.variable_start,
             variable_end_string=VARIABLE_END,
             autoescape=False,
             undefined=JsUndefined,
@@ -201,6 +202,30 @@ class NunjucksEnvironment(SandboxedEnvironment):
         return value
 
 
+class JinjaStyleEnvironment(NunjucksEnvironment):
+    """The same sandbox, filters and budgets for a text written as a Jinja2 template.
+
+    The annotate action's pull-request body predates the engine and is written with Jinja2's
+    ``{{ }}`` (no ``$``), iterating objects with ``.items()``; those three object methods are
+    kept (where the object has no key of that name), everything else is the engine's language.
+    """
+
+    variable_start = "{{"
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and attribute in _DICT_VIEWS and attribute not in obj:
+            view = _DICT_VIEWS[attribute]
+            return JsFunction(attribute, lambda: view(obj))
+        return member(obj, attribute)
+
+
+_DICT_VIEWS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
+    "items": lambda obj: [[key, value] for key, value in obj.items()],
+    "keys": lambda obj: list(obj.keys()),
+    "values": lambda obj: list(obj.values()),
+}
+
+
 def _finalize(value: Any) -> str:
     if is_undefined(value) and current_budget().strict:
         name = getattr(value, "_undefined_name", None)
@@ -225,10 +250,15 @@ class TemplateRenderer:
     ``integrations`` maps SCM hosts to their Backstage integration type (``github``,
     ``gitlab``, ``bitbucket``, ``bitbucketServer``, ``azure``, ``gitea``, ``gerrit``) for
     ``parseRepoUrl``/``projectSlug``; by default the hosts Backstage knows without config.
+    ``jinja_style`` reads ``{{ }}`` instead of ``${{ }}`` (see ``JinjaStyleEnvironment``).
     """
 
-    def __init__(self, integrations: Mapping[str, str] | None = None) -> None:
-        self._env = NunjucksEnvironment(build_filters(integrations))
+    def __init__(
+        self, integrations: Mapping[str, str] | None = None, *, jinja_style: bool = False
+    ) -> None:
+        environment = JinjaStyleEnvironment if jinja_style else NunjucksEnvironment
+        self._env = environment(build_filters(integrations))
+        self._markers = (self._env.variable_start, "{%", "{#")
         self._compile = functools.lru_cache(maxsize=_CACHE_SIZE)(self._compile_uncached)
 
     def __repr__(self) -> str:
@@ -285,7 +315,7 @@ class TemplateRenderer:
         For skeleton files and file names (``fetch:template``): no typed values, no JSON
         parsing, ``""`` stays ``""``; the same sandbox, filters and budgets as values.
         """
-        if not any(marker in text for marker in _MARKERS):
+        if not any(marker in text for marker in self._markers):
             return text
         try:
             compiled = self._compile_located(text, as_text=True)
@@ -319,7 +349,7 @@ class TemplateRenderer:
         return value
 
     def _render_text(self, text: str, context: Mapping[str, Any], strict: bool) -> Any:
-        if not any(marker in text for marker in _MARKERS):
+        if not any(marker in text for marker in self._markers):
             return UNDEFINED if text == "" else text
         compiled = self._compile_located(text)
         with render_budget(strict=strict) as budget:
