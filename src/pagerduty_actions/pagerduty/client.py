@@ -11,6 +11,9 @@ Retry rules, and why:
   keys, so a second POST can create a second service. It is retried only when the connection
   certainly failed before sending, or when the caller gives ``retry_check``, which looks the
   object up first; when it is found, that is returned instead of posting again.
+* A 404 is retried only when the caller gives ``retry_404_for`` (seconds): the object was
+  created a moment ago, and PagerDuty's reads and writes lag behind its creates. A 404 wrote
+  nothing, so even a POST is re-sent.
 * Every retry loop is bounded by ``max_attempts`` and by ``max_retry_seconds`` in total, so an
   action stays inside the scaffolder's 60-second step timeout.
 
@@ -226,7 +229,10 @@ class PagerDutyClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         retry_check: RetryCheck | None = None,
+        retry_404_for: float = 0.0,
     ) -> JsonBody:
+        """``retry_404_for``: re-send while PagerDuty answers 404 about an object this run has
+        just created (a 404 means nothing was written, so re-sending is safe)."""
         return self.request_json(
             "POST",
             path,
@@ -235,15 +241,31 @@ class PagerDutyClient:
             headers=headers,
             idempotent=idempotent,
             retry_check=retry_check,
+            retry_404_for=retry_404_for,
         )
 
     def put(
-        self, path: str, *, path_params: Mapping[str, str] | None = None, json: Any = None
+        self,
+        path: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        json: Any = None,
+        retry_404_for: float = 0.0,
     ) -> JsonBody:
-        return self.request_json("PUT", path, path_params=path_params, json=json)
+        return self.request_json(
+            "PUT", path, path_params=path_params, json=json, retry_404_for=retry_404_for
+        )
 
-    def delete(self, path: str, *, path_params: Mapping[str, str] | None = None) -> JsonBody:
-        return self.request_json("DELETE", path, path_params=path_params)
+    def delete(
+        self,
+        path: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        retry_404_for: float = 0.0,
+    ) -> JsonBody:
+        return self.request_json(
+            "DELETE", path, path_params=path_params, retry_404_for=retry_404_for
+        )
 
     # -- pagination ----------------------------------------------------------------------------
 

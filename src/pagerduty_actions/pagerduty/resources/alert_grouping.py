@@ -61,12 +61,19 @@ def get(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0)
     return setting
 
 
-def create(client: PagerDutyClient, setting: Mapping[str, Any]) -> JsonBody:
+def create(
+    client: PagerDutyClient, setting: Mapping[str, Any], *, retry_404_for: float = 0.0
+) -> JsonBody:
     """``POST /alert_grouping_settings`` with ``{type, config, services[, name, description]}``.
 
     Not retried after an ambiguous failure: settings have no natural key to look up by.
+    ``retry_404_for`` re-sends while a service created a moment ago is not visible yet.
     """
-    body = client.post("/alert_grouping_settings", json={"alert_grouping_setting": _clean(setting)})
+    body = client.post(
+        "/alert_grouping_settings",
+        json={"alert_grouping_setting": _clean(setting)},
+        retry_404_for=retry_404_for,
+    )
     created: JsonBody = body["alert_grouping_setting"]
     return created
 
@@ -81,10 +88,24 @@ def update(client: PagerDutyClient, setting_id: str, setting: Mapping[str, Any])
     return updated
 
 
-def delete(client: PagerDutyClient, setting_id: str) -> bool:
-    """False when it was already gone."""
+def delete(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0) -> bool:
+    """False when PagerDuty answered 404 (gone, or for a new setting not visible yet:
+    ``retry_404_for`` rides that out)."""
     try:
-        client.delete("/alert_grouping_settings/{id}", path_params={"id": setting_id})
+        client.delete(
+            "/alert_grouping_settings/{id}",
+            path_params={"id": setting_id},
+            retry_404_for=retry_404_for,
+        )
+    except NotFoundError:
+        return False
+    return True
+
+
+def exists(client: PagerDutyClient, setting_id: str) -> bool:
+    """Whether ``GET /alert_grouping_settings/{id}`` finds it (one call): reads a delete back."""
+    try:
+        get(client, setting_id)
     except NotFoundError:
         return False
     return True

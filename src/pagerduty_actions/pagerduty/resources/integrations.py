@@ -48,16 +48,29 @@ def _matches(integration: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     return integration.get("name") == wanted.get("name")
 
 
-def create(client: PagerDutyClient, service_id: str, integration: Mapping[str, Any]) -> JsonBody:
+def create(
+    client: PagerDutyClient,
+    service_id: str,
+    integration: Mapping[str, Any],
+    *,
+    retry_404_for: float = 0.0,
+) -> JsonBody:
     """``POST /services/{id}/integrations``. An ambiguous failure is retried only after checking
-    that no integration of that name (and vendor) exists on the service."""
+    that no integration of that name (and vendor) exists on the service; ``retry_404_for``
+    re-sends while a service created a moment ago is not visible yet."""
     body = {"integration": {"service": {"id": service_id, "type": "service_reference"}}}
     body["integration"].update(integration)
 
     def existing() -> JsonBody | None:
-        for found in list_for_service(client, service_id):
+        service = services.get(
+            client, service_id, include=["integrations"], retry_404_for=retry_404_for
+        )
+        for found in service.get("integrations") or []:
             if _matches(found, integration):
-                return {"integration": get(client, service_id, str(found["id"]))}
+                found_id = str(found["id"])
+                return {
+                    "integration": get(client, service_id, found_id, retry_404_for=retry_404_for)
+                }
         return None
 
     result = client.post(
@@ -65,6 +78,7 @@ def create(client: PagerDutyClient, service_id: str, integration: Mapping[str, A
         path_params={"id": service_id},
         json=body,
         retry_check=existing,
+        retry_404_for=retry_404_for,
     )
     created: JsonBody = result["integration"]
     return created

@@ -92,10 +92,20 @@ def update(client: PagerDutyClient, service_id: str, changes: Mapping[str, Any])
     return service
 
 
-def delete(client: PagerDutyClient, service_id: str) -> bool:
-    """``DELETE /services/{id}``; False when it was already gone (e.g. a retried delete)."""
+def delete(client: PagerDutyClient, service_id: str, *, retry_404_for: float = 0.0) -> bool:
+    """``DELETE /services/{id}``; False when PagerDuty answered 404 (already gone, or, for a
+    service created a moment ago, not visible yet: ``retry_404_for`` rides that out)."""
     try:
-        client.delete("/services/{id}", path_params={"id": service_id})
+        client.delete("/services/{id}", path_params={"id": service_id}, retry_404_for=retry_404_for)
+    except NotFoundError:
+        return False
+    return True
+
+
+def exists(client: PagerDutyClient, service_id: str) -> bool:
+    """Whether ``GET /services/{id}`` finds it (one call, no 404 retry): reads a delete back."""
+    try:
+        get(client, service_id)
     except NotFoundError:
         return False
     return True
