@@ -73,6 +73,34 @@ def test_dropped_connection_raises_in_client(api: httpx.Client, pd: SandboxServe
     assert pd.state.requests("GET", "/abilities")[0].status == 0
 
 
+def test_fail_next_can_hold_a_request_before_failing_it(
+    api: httpx.Client, pd: SandboxServer
+) -> None:
+    """A held request is a known point to crash a client at: the rule is spent (visible on
+    ``GET /_sandbox/faults``) as soon as the request arrives, and it fails only later."""
+    admin = httpx.Client(base_url=pd.base_url + "/_sandbox", timeout=5)
+    rule = {"count": 1, "status": "drop", "method": "GET", "path": "/teams", "delay_ms": 1500}
+    assert admin.post("/faults/fail-next", json=rule).json()["fail_next"] == [
+        {"status": "drop", "remaining": 1, "method": "GET", "path": "/teams", "delay_ms": 1500.0}
+    ]
+    outcome: list[BaseException] = []
+
+    def held() -> None:
+        try:
+            api.get("/teams")
+        except httpx.TransportError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=held)
+    thread.start()
+    while admin.get("/faults").json()["fail_next"]:
+        time.sleep(0.01)
+    assert thread.is_alive() and not outcome  # arrived, still held
+    thread.join(5)
+    assert len(outcome) == 1 and pd.state.requests("GET", "/teams")[0].status == 0
+    assert admin.post("/faults/fail-next", json={"status": "x"}).status_code == 400
+
+
 def test_latency_is_added(api: httpx.Client, pd: SandboxServer) -> None:
     pd.state.configure_faults({"latency_ms": 150})
     started = time.monotonic()

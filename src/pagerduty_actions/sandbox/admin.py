@@ -6,8 +6,9 @@
 | ``GET /_sandbox/faults`` | current fault configuration |
 | ``PUT /_sandbox/faults`` | apply ``{rate_limit: {limit, window_seconds} or null, latency_ms,
   consistency_delay_ms, dependency_write_race, error_rules: [{status, rate, method?, path?}],
-  fail_next: [...]}`` |
-| ``POST /_sandbox/faults/fail-next`` | ``{count, status (int or "drop"), method?, path?}`` |
+  fail_next: [{count, status, method?, path?, delay_ms?}]}`` |
+| ``POST /_sandbox/faults/fail-next`` | ``{count, status (int or "drop"), method?, path?,
+  delay_ms?}``: ``delay_ms`` holds each matching request that long before failing it |
 | ``POST /_sandbox/faults/reset`` | healthy again, default rate limit |
 | ``GET /_sandbox/requests?method=&path=`` | logged exchanges (no credentials) |
 | ``GET /_sandbox/requests/counts`` | ``[{method, path, count}]`` per path template |
@@ -60,9 +61,10 @@ def fail_next() -> Any:
     spec = _json()
     if "status" not in spec:
         return jsonify({"error": "status is required"}), 400
-    state().fail_next(
-        int(spec.get("count", 1)), spec["status"], spec.get("method"), spec.get("path")
-    )
+    try:
+        state().configure_faults({"fail_next": [spec]})
+    except (TypeError, ValueError) as exc:
+        return jsonify({"error": f"invalid fail-next rule: {exc}"}), 400
     return get_faults()
 
 

@@ -73,12 +73,15 @@ class ErrorRule:
 
 @dataclass
 class FailNext:
-    """Answer the next ``remaining`` matching requests with ``status`` (an int or ``DROP``)."""
+    """Answer the next ``remaining`` matching requests with ``status`` (an int or ``DROP``),
+    after holding each for ``delay_ms``: a request that hangs, then fails, leaves its client
+    waiting at a known point (crash tests kill the client there)."""
 
     status: int | str
     remaining: int
     method: str | None = None
     path: str | None = None
+    delay_ms: float = 0.0
 
     def matches(self, method: str, template: str) -> bool:
         """Whether this rule applies to the request."""
@@ -141,14 +144,25 @@ class Faults:
             ]
         for rule in spec.get("fail_next", []):
             self.fail_next(
-                int(rule.get("count", 1)), rule["status"], rule.get("method"), rule.get("path")
+                int(rule.get("count", 1)),
+                rule["status"],
+                rule.get("method"),
+                rule.get("path"),
+                delay_ms=float(rule.get("delay_ms", 0)),
             )
 
     def fail_next(
-        self, count: int, status: int | str, method: str | None = None, path: str | None = None
+        self,
+        count: int,
+        status: int | str,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        delay_ms: float = 0.0,
     ) -> None:
-        """Fail the next ``count`` requests matching ``method`` and path template ``path``."""
-        self.fail_next_rules.append(FailNext(_status(status), count, method, path))
+        """Fail the next ``count`` requests matching ``method`` and path template ``path``,
+        each after ``delay_ms``."""
+        self.fail_next_rules.append(FailNext(_status(status), count, method, path, delay_ms))
 
     def reset(self) -> None:
         """Back to a healthy PagerDuty with the default rate limit."""
@@ -187,7 +201,7 @@ class Faults:
         for rule in self.fail_next_rules:
             if rule.remaining > 0 and rule.matches(method, template):
                 rule.remaining -= 1
-                return Decision(delay, rule.status, headers)
+                return Decision(delay + rule.delay_ms / 1000.0, rule.status, headers)
         self.fail_next_rules = [r for r in self.fail_next_rules if r.remaining > 0]
         for error_rule in self.error_rules:
             if error_rule.matches(method, template) and self._rng.random() < error_rule.rate:
