@@ -7,12 +7,42 @@ back to the template author, and reach PagerDuty, git and the store through ``ct
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .services import Services
 
 _LOG = logging.getLogger("pagerduty_actions.action")
+ProgressSink = Callable[[dict[str, Any] | None], None]
+
+
+class RunProgress:
+    """What a run has made so far, written where a retry of the same request finds it.
+
+    With an Idempotency-Key the registry keeps it on the key's database record, so a retry
+    after a crash starts from ``recorded`` (what the interrupted run had noted) and finishes
+    or undoes the work. Without a key it is kept nowhere. Ids and names only: never a secret.
+    """
+
+    def __init__(
+        self, recorded: dict[str, Any] | None = None, sink: ProgressSink | None = None
+    ) -> None:
+        self.recorded: dict[str, Any] = dict(recorded or {})
+        self._current = dict(self.recorded)
+        self._sink = sink
+
+    def note(self, **fields: Any) -> None:
+        """Add ``fields`` to the record and write it before returning."""
+        self._current.update(fields)
+        if self._sink is not None:
+            self._sink(dict(self._current))
+
+    def forget(self) -> None:
+        """Nothing is left to finish or undo."""
+        self._current = {}
+        if self._sink is not None:
+            self._sink(None)
 
 
 @dataclass
@@ -25,6 +55,7 @@ class ActionContext:
     request_id: str | None = None
     log_lines: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    progress: RunProgress = field(default_factory=RunProgress)
 
     def log(self, message: str, level: str = "info") -> None:
         """Add a line to the run's log (returned to the caller) and to our own log."""

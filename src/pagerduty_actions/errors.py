@@ -30,12 +30,15 @@ class ActionError(Exception):
         details: list[dict[str, Any]] | None = None,
         retryable: bool = False,
         upstream: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
         self.retryable = retryable
         self.upstream = upstream
+        # Seconds after which a retry may succeed; HTTP sends it as the Retry-After header.
+        self.retry_after = retry_after
 
     def body(self, request: dict[str, str] | None = None) -> dict[str, Any]:
         """Backstage's error body for this error, credentials redacted: validation details and

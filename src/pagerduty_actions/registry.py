@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator, SchemaError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .context import ActionContext
+from .context import ActionContext, RunProgress
 from .errors import (
     ActionError,
     ConflictError,
@@ -40,7 +40,13 @@ from .redaction import QUOTE_LIMIT, clip
 from .services import Services
 from .store import DatabaseUnavailable, IdempotencyStore
 from .store.audit import AuditLog
-from .store.idempotency import IdempotencyInProgress, IdempotencyKeyReused
+from .store.heartbeat import Heartbeat
+from .store.idempotency import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    IdempotencyLeaseLost,
+    Reservation,
+)
 from .validation import describe_errors
 
 Handler = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]
@@ -320,7 +326,8 @@ class Registry:
                     f"{exc}; use a new Idempotency-Key for a different request"
                 ) from None
             except IdempotencyInProgress as exc:
-                raise ConflictError(str(exc), retryable=True) from None
+                # Answered at once: a duplicate never holds a worker thread while it waits.
+                raise ConflictError(str(exc), retryable=True, retry_after=exc.retry_after) from None
             except DatabaseUnavailable as exc:
                 raise ServiceUnavailableError(str(exc)) from None
             if reservation.response is not None:
@@ -336,9 +343,14 @@ class Registry:
             caller=caller.name,
             initiator=initiator,
             request_id=request_id,
+            progress=_progress(store, reservation),
         )
         try:
-            output = self._call_handler(spec, ctx, payload)
+            if store is not None and reservation is not None:
+                with _heartbeat(store, reservation):
+                    output = self._call_handler(spec, ctx, payload)
+            else:
+                output = self._call_handler(spec, ctx, payload)
         except BaseException:
             if store is not None and reservation is not None:
                 _quietly(lambda: store.release(reservation))
@@ -385,6 +397,8 @@ class Registry:
                 return mapped
         if isinstance(exc, DatabaseUnavailable):
             return ServiceUnavailableError(str(exc))
+        if isinstance(exc, IdempotencyLeaseLost):
+            return ConflictError(str(exc), retryable=True, retry_after=1)
         return None
 
     def _audit(
@@ -428,7 +442,31 @@ def _require_db(services: Services) -> None:
 def _idempotency_store(services: Services) -> IdempotencyStore:
     assert services.db is not None
     section = services.config.section("idempotency")
-    return IdempotencyStore(services.db, wait_seconds=float(section.get("waitSeconds", 60)))
+    return IdempotencyStore(
+        services.db,
+        lease_seconds=float(section.get("leaseSeconds", 30)),
+        wait_seconds=float(section.get("waitSeconds", 0)),
+        retry_after_seconds=float(section.get("retryAfterSeconds", 2)),
+    )
+
+
+def _progress(store: IdempotencyStore | None, reservation: Reservation | None) -> RunProgress:
+    """The run's progress record: on the key's row when there is one, else nowhere."""
+    if store is None or reservation is None:
+        return RunProgress()
+    return RunProgress(
+        reservation.progress, lambda progress: store.save_progress(reservation, progress)
+    )
+
+
+def _heartbeat(store: IdempotencyStore, reservation: Reservation) -> Heartbeat:
+    """Renews the key's lease while the handler runs, so a short lease never lapses under a
+    live run and a crashed one is taken over soon."""
+    return Heartbeat(
+        lambda: store.renew(reservation),
+        store.lease_seconds / 3,
+        f"Idempotency-Key {reservation.key!r}",
+    )
 
 
 def _quietly(call: Callable[[], object]) -> None:

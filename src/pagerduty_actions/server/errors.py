@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -21,6 +22,8 @@ def _path() -> str:
 def error_response(error: ActionError) -> Response:
     response = jsonify(error.body({"method": request.method, "url": _path()}))
     response.status_code = error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     return response
 
 

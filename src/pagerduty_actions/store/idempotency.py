@@ -1,9 +1,15 @@
 """``Idempotency-Key`` records, safe across threads and server processes.
 
 The database row is the lock: the first request inserts a ``running`` row under the key;
-everyone else finds it. A duplicate with the same input waits for the first to finish and
-replays its response; with other input it is refused. A crashed holder's row expires after
-its lease, so a key is never stuck forever, yet a live run is never run a second time.
+everyone else finds it. A duplicate with the same input is told at once that the first is
+still running (or, with ``wait_seconds``, waits for it) and, once it is done, gets its response
+replayed; with other input it is refused.
+
+The live holder renews a short lease (:meth:`IdempotencyStore.renew`, on a heartbeat), and
+records what it has made so far on the row (:meth:`save_progress`). A crashed holder stops
+renewing; once its lease lapses the next request with the key takes the row over, progress
+and all, and finishes or undoes the work. A run that failed with nothing left to resume
+releases the key so that a retry runs afresh.
 """
 
 from __future__ import annotations
@@ -28,17 +34,30 @@ class IdempotencyKeyReused(Exception):
 
 
 class IdempotencyInProgress(Exception):
-    """The first request with this key is still running after our wait."""
+    """The first request with this key is still running; ask again in ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdempotencyLeaseLost(Exception):
+    """This run no longer holds its key: its lease lapsed and another request took it over."""
 
 
 @dataclass(frozen=True)
 class Reservation:
-    """Either we hold the key (``response is None``) or this is a replay of a finished run."""
+    """Either we hold the key (``response is None``) or this is a replay of a finished run.
+
+    ``progress`` is what an interrupted earlier run with this key had recorded (taken over
+    after its lease lapsed), else None.
+    """
 
     scope: str
     key: str
     owner: str
     response: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = None
 
     @property
     def is_replay(self) -> bool:
@@ -54,14 +73,17 @@ class IdempotencyStore:
         self,
         db: Database,
         *,
-        lease_seconds: float = 900.0,
-        wait_seconds: float = 60.0,
+        lease_seconds: float = 30.0,
+        wait_seconds: float = 0.0,
+        retry_after_seconds: float = 2.0,
         poll_seconds: float = 0.05,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
+        self.lease_seconds = lease_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.wait_seconds = wait_seconds
+        self.retry_after_seconds = retry_after_seconds
         self.poll_seconds = poll_seconds
         self.now = now
 
@@ -82,12 +104,47 @@ class IdempotencyStore:
                 if row.state == "done" and row.response_json is not None:
                     return Reservation(scope, key, row.owner, json.loads(row.response_json))
                 if _utc(row.lease_expires_at) < self.now() and self._take_over(row, owner):
-                    return Reservation(scope, key, owner)
+                    progress = json.loads(row.progress_json) if row.progress_json else None
+                    return Reservation(scope, key, owner, progress=progress)
             if time.monotonic() >= deadline:
                 raise IdempotencyInProgress(
-                    f"a request with Idempotency-Key {key!r} is still running; retry later"
+                    f"a request with Idempotency-Key {key!r} is still running; retry in "
+                    f"{self.retry_after_seconds:g} s to get its response",
+                    self.retry_after_seconds,
                 )
             time.sleep(self.poll_seconds)
+
+    def renew(self, reservation: Reservation) -> bool:
+        """Extend the lease of a running reservation; False when it is no longer ours."""
+        return self._update_running(reservation, {})
+
+    def save_progress(self, reservation: Reservation, progress: dict[str, Any] | None) -> None:
+        """Record what the run has made so far (None: nothing to resume); renews the lease.
+
+        Raises :class:`IdempotencyLeaseLost` when another request has taken the key over: the
+        caller must stop writing, since that request is now finishing the work.
+        """
+        text = json.dumps(progress) if progress else None
+        if not self._update_running(reservation, {"progress_json": text}):
+            raise IdempotencyLeaseLost(
+                f"this run lost Idempotency-Key {reservation.key!r} to a later request with "
+                "the same key, which carries on with the work; retry to get its response"
+            )
+
+    def _update_running(self, reservation: Reservation, values: dict[str, Any]) -> bool:
+        now = self.now()
+        with self.db.session() as session:
+            result = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.scope == reservation.scope,
+                    IdempotencyRecord.key == reservation.key,
+                    IdempotencyRecord.owner == reservation.owner,
+                    IdempotencyRecord.state == "running",
+                )
+                .values(lease_expires_at=now + self.lease, updated_at=now, **values)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     def complete(self, reservation: Reservation, response: dict[str, Any]) -> None:
         now = self.now()
@@ -99,18 +156,34 @@ class IdempotencyStore:
                     IdempotencyRecord.key == reservation.key,
                     IdempotencyRecord.owner == reservation.owner,
                 )
-                .values(state="done", response_json=json.dumps(response), updated_at=now)
+                .values(
+                    state="done",
+                    response_json=json.dumps(response),
+                    progress_json=None,
+                    updated_at=now,
+                )
             )
 
     def release(self, reservation: Reservation) -> None:
-        """Forget a failed run so that a retry with the same key runs again."""
+        """Let a retry with the same key in at once after a failed run.
+
+        With nothing recorded to resume, the key is forgotten and a retry runs afresh. With
+        progress left (a rollback that left something behind), the row stays with its lease
+        lapsed, so the retry takes it over and finishes or undoes that work.
+        """
+        where = (
+            IdempotencyRecord.scope == reservation.scope,
+            IdempotencyRecord.key == reservation.key,
+            IdempotencyRecord.owner == reservation.owner,
+        )
         with self.db.session() as session:
             session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.scope == reservation.scope,
-                    IdempotencyRecord.key == reservation.key,
-                    IdempotencyRecord.owner == reservation.owner,
-                )
+                delete(IdempotencyRecord).where(*where, IdempotencyRecord.progress_json.is_(None))
+            )
+            session.execute(
+                update(IdempotencyRecord)
+                .where(*where, IdempotencyRecord.state == "running")
+                .values(lease_expires_at=self.now() - timedelta(seconds=1))
             )
 
     def _try_insert(
@@ -129,6 +202,7 @@ class IdempotencyStore:
                         owner=owner,
                         lease_expires_at=now + self.lease,
                         response_json=None,
+                        progress_json=None,
                         created_at=now,
                         updated_at=now,
                     )

@@ -27,6 +27,9 @@ class IdempotencyRecord(Base):
     response_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the run has made so far (ids and names, never a secret), so that a retry after a
+    # crash resumes from it; null once nothing is left to resume.
+    progress_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ActionRun(Base):
