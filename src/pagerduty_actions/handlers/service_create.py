@@ -3,12 +3,24 @@ grouping, created whole or not at all.
 
 Where PagerDuty's own plugin logs and carries on, this fails the step: an unknown policy, an
 account without the grouping ability or a name already taken are input errors before any
-write; a failure after the service exists rolls back what this run created and says what is
-left if that fails too. ``ifExists: reuse`` and the Idempotency-Key make a retried step safe.
+write; a failure after the service exists rolls back what this run created, reads the delete
+back, and says what is left if that fails too. ``ifExists: reuse`` and the Idempotency-Key
+make a retried step safe:
+
+* one create-or-adopt per service name at a time (``name_lock``), and a create race lost to
+  someone else anyway becomes a reuse;
+* each write is noted on the key's record (``ctx.progress``) before the next one, so a retry
+  after a crash resumes the interrupted run: it finishes the missing pieces and answers as
+  the first run would have, or rolls back;
+* PagerDuty answers 404 for a moment about what was just created, on writes too: those 404s
+  are retried for ``FRESH_404_SECONDS``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +37,14 @@ from .grouping import (
     new_setting_body,
     parse_grouping,
 )
-from .rollback import Rollback, failed_after_rollback
+from .name_lock import service_name_lock
+from .rollback import Rollback, confirmed_delete, failed_after_rollback
 
 _NEW = "{serviceId}"  # stands for the id of the service a real run would create
+# How long a 404 about an object this run has just made is retried, on writes as on reads:
+# PagerDuty lags a moment (up to seconds) behind its creates. The client's attempt limit
+# (5) bounds it too.
+FRESH_404_SECONDS = 8.0
 
 
 @dataclass(frozen=True)
@@ -68,22 +85,30 @@ class Prepared:
     grouping: GroupingRequest | None
     shared_setting: dict[str, Any] | None
     integrations: list[IntegrationSpec]
-    existing: dict[str, Any] | None
+    if_exists: str = "fail"
     warnings: list[str] = field(default_factory=list)
 
 
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     client = ctx.services.pagerduty_client(payload.get("account"))
     prepared = _prepare(ctx, client, payload)
-    if prepared.existing is not None:
-        return _reuse(ctx, client, prepared, payload.get("ifExists", "fail"))
     if ctx.dry_run:
+        existing = services.find_by_name(client, prepared.name)
+        if existing is not None:
+            return _reuse(ctx, client, prepared, existing)
         # Joining a shared setting: its id is known before any write, so the plan shows it.
         shared = prepared.shared_setting
         return _output(
             ctx, prepared, plan=_plan(prepared), setting_id=shared["id"] if shared else None
         )
-    return _create(ctx, client, prepared)
+    with service_name_lock(ctx, prepared.account, prepared.name):
+        resumed = _resume(ctx, client, prepared)
+        if resumed is not None:
+            return resumed
+        existing = services.find_by_name(client, prepared.name)
+        if existing is not None:
+            return _reuse(ctx, client, prepared, existing)
+        return _create(ctx, client, prepared)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -119,7 +144,7 @@ def _prepare(ctx: ActionContext, client: pd.PagerDutyClient, payload: dict[str, 
         grouping=grouping,
         shared_setting=shared if grouping is not None else None,
         integrations=specs,
-        existing=services.find_by_name(client, name),
+        if_exists=payload.get("ifExists", "fail"),
     )
 
 
@@ -237,40 +262,146 @@ def _integration_specs(
 
 
 def _create(ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared) -> dict[str, Any]:
-    service = services.create(client, prepared.service_body)
+    ctx.progress.note(step="creating the service", name=prepared.name)
+    try:
+        service = services.create(client, prepared.service_body)
+    except pd.ConflictError:
+        # Another request (another tool, or one of ours without the name lease) made it first.
+        ctx.progress.forget()
+        existing = _eventually(lambda: services.find_by_name(client, prepared.name))
+        if existing is None:
+            raise
+        ctx.log(f"another request created service {existing.get('id')} first; taking it over")
+        return _reuse(ctx, client, prepared, existing)
+    except pd.PagerDutyError as exc:
+        if exc.status is not None and exc.status < 500:
+            ctx.progress.forget()  # answered: nothing was made; otherwise a retry looks first
+        raise
     service_id, url = str(service["id"]), str(service.get("html_url", ""))
+    ctx.progress.note(serviceId=service_id, serviceUrl=url)
     ctx.log(f"created PagerDuty service {service_id} ({url})")
+    return _complete(ctx, client, prepared, service, present=None)
+
+
+def _resume(
+    ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared
+) -> dict[str, Any] | None:
+    """Finish what an interrupted run with this Idempotency-Key had started, if anything.
+
+    The record names the service once its POST was answered; before that, a service of the
+    name with the asked policy is the one the interrupted POST made (the name lease kept our
+    other requests out). A recorded service that is gone means there is nothing to resume.
+    """
+    recorded = ctx.progress.recorded
+    if not recorded:
+        return None
+    service: dict[str, Any] | None = None
+    if recorded.get("serviceId"):
+        with contextlib.suppress(pd.NotFoundError):
+            service = services.get(
+                client,
+                str(recorded["serviceId"]),
+                include=["integrations"],
+                retry_404_for=FRESH_404_SECONDS,
+            )
+    else:
+        found = services.find_by_name(client, prepared.name)
+        policy = ((found or {}).get("escalation_policy") or {}).get("id")
+        if found is not None and policy == prepared.policy["id"]:
+            service = services.get(client, str(found["id"]), include=["integrations"])
+    if service is None:
+        ctx.progress.forget()
+        return None
+    service_id, url = str(service["id"]), str(service.get("html_url", ""))
+    ctx.progress.note(serviceId=service_id, serviceUrl=url)
+    ctx.log(
+        f"resuming an interrupted run of this request (same Idempotency-Key): service "
+        f"{service_id} ({url}) was created by it"
+    )
+    return _complete(ctx, client, prepared, service, present=service.get("integrations") or [])
+
+
+def _complete(
+    ctx: ActionContext,
+    client: pd.PagerDutyClient,
+    prepared: Prepared,
+    service: dict[str, Any],
+    *,
+    present: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Integrations and grouping for a service this request created, rolled back as a whole
+    on failure. ``present``: the integrations it has when resuming (None: brand new)."""
+    service_id, url = str(service["id"]), str(service.get("html_url", ""))
     rollback = Rollback()
-    rollback.add(f"service {service_id} ({url})", lambda: services.delete(client, service_id))
+    rollback.add(
+        f"service {service_id} ({url})",
+        confirmed_delete(
+            lambda: services.delete(client, service_id, retry_404_for=FRESH_404_SECONDS),
+            lambda: services.exists(client, service_id),
+            settle_seconds=FRESH_404_SECONDS,
+        ),
+    )
     step = "creating the Backstage integration"
+    kind: str | None = None
     try:
         made = []
         for spec in prepared.integrations:
             step = f"creating the {spec.name} integration"
-            made.append(_create_integration(client, service_id, spec))
+            found = next((i for i in present or [] if spec.matches(i)), None)
+            if found is None:
+                made.append(_create_integration(client, service_id, spec))
+                ctx.progress.note(integrationIds=[i["id"] for i in made])
+            else:
+                made.append(_integration_output(spec, _with_key(client, service_id, found), True))
         step = "setting up alert grouping"
-        setting_id = _apply_grouping(ctx, client, prepared, service_id, rollback)
+        if present is None:
+            setting_id = _apply_grouping(ctx, client, prepared, service_id, rollback)
+        else:
+            setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, [], rollback)
     except (ActionError, pd.PagerDutyError) as exc:
         failure = exc if isinstance(exc, ActionError) else map_pagerduty_error(exc)
         assert failure is not None
-        raise failed_after_rollback(failure, step, rollback) from exc
-    ctx.log(f"created {len(made)} integration(s) on {service_id}")
+        error = failed_after_rollback(failure, step, rollback)
+        if not rollback.left_behind:
+            with contextlib.suppress(Exception):  # a stale record only costs a retry a read
+                ctx.progress.forget()
+        raise error from exc
+    ctx.log(f"{len(made)} integration(s) on {service_id}")
     return _output(
-        ctx, prepared, service=service, integrations=made, setting_id=setting_id, created=True
-    )
+        ctx, prepared, service=service, integrations=made, setting_id=setting_id, created=True,
+        grouping_type=kind,
+    )  # fmt: skip
+
+
+def _eventually(find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """``find()`` until it finds something, for up to ``FRESH_404_SECONDS``: what another
+    request has just made may not be listed yet."""
+    deadline = time.monotonic() + FRESH_404_SECONDS
+    pause = 0.25
+    while True:
+        found = find()
+        if found is not None or time.monotonic() + pause > deadline:
+            return found
+        time.sleep(pause)
+        pause *= 2
 
 
 def _create_integration(
     client: pd.PagerDutyClient, service_id: str, spec: IntegrationSpec
 ) -> dict[str, Any]:
-    created = integrations.create(client, service_id, spec.body)
-    if not created.get("integration_key"):
-        created = integrations.get(client, service_id, str(created["id"]))
-    return _integration_output(spec, created, was_created=True)
+    created = integrations.create(client, service_id, spec.body, retry_404_for=FRESH_404_SECONDS)
+    return _integration_output(spec, _with_key(client, service_id, created), True)
+
+
+def _with_key(client: pd.PagerDutyClient, service_id: str, found: dict[str, Any]) -> dict[str, Any]:
+    """The integration with its key, read back when a listing left it out (never stored)."""
+    if found.get("integration_key"):
+        return found
+    return integrations.get(client, service_id, str(found["id"]), retry_404_for=FRESH_404_SECONDS)
 
 
 def _integration_output(
-    spec: IntegrationSpec, found: dict[str, Any], *, was_created: bool
+    spec: IntegrationSpec, found: dict[str, Any], was_created: bool
 ) -> dict[str, Any]:
     return {
         "id": found.get("id"),
@@ -295,9 +426,9 @@ def _apply_grouping(
     if prepared.shared_setting is not None:
         setting = prepared.shared_setting
         setting_id = str(setting["id"])
-        original = {
-            "services": alert_grouping.service_refs(s["id"] for s in setting.get("services") or [])
-        }
+        members = [s["id"] for s in setting.get("services") or [] if s["id"] != service_id]
+        original = {"services": alert_grouping.service_refs(members)}
+        ctx.progress.note(step="joining the alert grouping setting", settingId=setting_id)
         alert_grouping.update(client, setting_id, joined_setting_body(setting, service_id))
         rollback.add(
             f"membership of {service_id} in alert grouping setting {setting_id}",
@@ -307,10 +438,21 @@ def _apply_grouping(
         )
         ctx.log(f"added {service_id} to alert grouping setting {setting_id}")
         return setting_id
-    created = alert_grouping.create(client, new_setting_body(grouping, service_id, prepared.name))
+    ctx.progress.note(step="creating the alert grouping setting")
+    created = alert_grouping.create(
+        client,
+        new_setting_body(grouping, service_id, prepared.name),
+        retry_404_for=FRESH_404_SECONDS,
+    )
     setting_id = str(created["id"])
+    ctx.progress.note(settingId=setting_id)
     rollback.add(
-        f"alert grouping setting {setting_id}", lambda: alert_grouping.delete(client, setting_id)
+        f"alert grouping setting {setting_id}",
+        confirmed_delete(
+            lambda: alert_grouping.delete(client, setting_id, retry_404_for=FRESH_404_SECONDS),
+            lambda: alert_grouping.exists(client, setting_id),
+            settle_seconds=FRESH_404_SECONDS,
+        ),
     )
     ctx.log(f"created {grouping.type} alert grouping setting {setting_id}")
     return setting_id
@@ -320,12 +462,10 @@ def _apply_grouping(
 
 
 def _reuse(
-    ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared, if_exists: str
+    ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared, existing: dict[str, Any]
 ) -> dict[str, Any]:
-    existing = prepared.existing
-    assert existing is not None
     service_id, url = str(existing["id"]), str(existing.get("html_url", ""))
-    if if_exists != "reuse":
+    if prepared.if_exists != "reuse":
         raise ConflictError(
             f"a PagerDuty service named {prepared.name!r} already exists ({service_id}, {url}); "
             "set ifExists: reuse to adopt it"
@@ -343,15 +483,13 @@ def _reuse(
     for spec in prepared.integrations:
         found = next((i for i in present if spec.matches(i)), None)
         if found is not None:
-            if not found.get("integration_key"):
-                found = integrations.get(client, service_id, str(found["id"]))
-            outputs.append(_integration_output(spec, found, was_created=False))
+            outputs.append(_integration_output(spec, _with_key(client, service_id, found), False))
         elif ctx.dry_run:
             plan.append(_integration_request(service_id, spec))
         else:
             outputs.append(_create_integration(client, service_id, spec))
             ctx.log(f"created the missing {spec.name} integration on {service_id}")
-    setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, plan)
+    setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, plan, Rollback())
     return _output(
         ctx, prepared, service=existing, integrations=outputs, setting_id=setting_id,
         created=False, plan=plan if ctx.dry_run else None, grouping_type=kind,
@@ -364,6 +502,7 @@ def _reuse_grouping(
     prepared: Prepared,
     service_id: str,
     plan: list[dict[str, Any]],
+    rollback: Rollback,
 ) -> tuple[str | None, str | None]:
     """The service's grouping setting (id, type): the one it has, or the one now made."""
     current = next(iter(alert_grouping.list_settings(client, service_ids=[service_id])), None)
@@ -383,7 +522,7 @@ def _reuse_grouping(
     if ctx.dry_run:
         plan.extend(_grouping_requests(prepared, service_id))
         return None, wanted.type
-    return _apply_grouping(ctx, client, prepared, service_id, Rollback()), wanted.type
+    return _apply_grouping(ctx, client, prepared, service_id, rollback), wanted.type
 
 
 # --------------------------------------------------------------------------- plan and output

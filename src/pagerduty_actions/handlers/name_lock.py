@@ -1,0 +1,57 @@
+"""One create-or-adopt at a time per PagerDuty service name, across threads, processes and
+replicas.
+
+PagerDuty cannot say "create unless it exists" atomically: fifty concurrent ``ifExists:
+reuse`` calls all looked the name up, found nothing, and raced their POSTs and integrations.
+A database lease per (account, name) makes them take turns; the lease is short and renewed
+while held, so a crashed holder blocks the name for seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..context import ActionContext
+from ..errors import ConflictError
+from ..store.heartbeat import LeaseBusy, hold_lease
+from ..store.leases import LeaseStore
+
+
+def lease_name(account: str, service_name: str) -> str:
+    """PagerDuty compares names without case or surrounding space; the hash keeps any name
+    inside the lease table's 100 characters."""
+    folded = f"{account}\n{service_name.strip().casefold()}".encode()
+    return f"service-name:{hashlib.sha256(folded).hexdigest()[:40]}"
+
+
+@contextmanager
+def service_name_lock(ctx: ActionContext, account: str, service_name: str) -> Iterator[None]:
+    """Hold the name for the ``with`` block; 409 with Retry-After if it stays busy.
+
+    Without a database (tests and tools that run handlers bare) there is nothing to share,
+    and a lost race is still turned into a reuse by the caller.
+    """
+    db = ctx.services.db
+    if db is None:
+        yield
+        return
+    section = ctx.services.config.section("idempotency")
+    retry_after = float(section.get("retryAfterSeconds", 2))
+    try:
+        with hold_lease(
+            LeaseStore(db),
+            lease_name(account, service_name),
+            seconds=float(section.get("leaseSeconds", 30)),
+            wait_seconds=float(section.get("serviceNameWaitSeconds", 15)),
+            what=f"PagerDuty service name {service_name!r}",
+        ):
+            yield
+    except LeaseBusy as exc:
+        raise ConflictError(
+            f"{exc}: another request is creating or adopting a service of that name; "
+            f"retry in {retry_after:g} s",
+            retryable=True,
+            retry_after=retry_after,
+        ) from None
