@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,14 +20,14 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
+from served import TOKEN, serve
 from sqlalchemy import select
 
-from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer
+from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.store import Database
 from pagerduty_actions.store.models import ActionRun, IdempotencyRecord
 
 ACTION = "pagerduty:service:create"
-TOKEN = "actions-test-token-0123456789"
 KEY = "backstage:task-crash:pagerduty"
 BODY = {
     "name": "crashy",
@@ -51,33 +50,9 @@ def server(
     processes: list[subprocess.Popen[str]] = []
 
     def start() -> tuple[subprocess.Popen[str], str]:
-        config = {
-            "server": {"host": "127.0.0.1", "port": 0},
-            "dataDir": str(tmp_path / "served"),
-            "database": {"url": database_url},
-            "auth": {"tokens": [{"name": "backstage", "token": TOKEN}]},
-            "pagerDuty": {
-                "apiToken": DEFAULT_TOKEN,
-                "apiBaseUrl": pd.base_url,
-                "eventsBaseUrl": pd.events_url,
-            },
-            "idempotency": LEASE,
-        }
-        path = tmp_path / "served.yaml"
-        path.write_text(json.dumps(config))
-        env = {k: v for k, v in os.environ.items() if k != "PAGERDUTY_ACTIONS_CONFIG"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pagerduty_actions", "serve", "--config", str(path)],
-            stdout=subprocess.PIPE,
-            stderr=(tmp_path / "served.err").open("w"),
-            text=True,
-            env=env,
-        )
+        process, url = serve(pd, database_url, tmp_path / "served", idempotency=LEASE)
         processes.append(process)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert " listening on " in line, (tmp_path / "served.err").read_text()
-        return process, line.split(" listening on ")[1].split()[0]
+        return process, url
 
     yield start
     for process in processes:
