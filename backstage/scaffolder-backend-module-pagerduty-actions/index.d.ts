@@ -39,6 +39,8 @@ export interface RunActionOptions {
   /** A user entity ref, recorded in our audit trail. */
   initiator?: string;
   signal?: AbortSignal;
+  /** Called before asking again after a 409 marked retryable (the same key still running). */
+  onRetry?: (error: Error, waitMs: number) => void;
 }
 
 export interface RunActionResult {
@@ -54,6 +56,7 @@ export declare class PagerDutyActionsClient {
   constructor(options: PagerDutyActionsClientOptions);
   readonly baseUrl: string;
   listActions(options?: { timeoutMs?: number }): Promise<PagerDutyActionDescription[]>;
+  /** Retries a 409 marked retryable after its Retry-After, within `timeoutMs` in all. */
   runAction(actionId: string, input: unknown, options?: RunActionOptions): Promise<RunActionResult>;
 }
 
@@ -103,11 +106,14 @@ export declare class PagerDutyActionsError extends Error {
     details?: unknown[];
     upstream?: unknown;
     retryable?: boolean;
+    retryAfterMs?: number;
   });
   readonly statusCode: number;
   readonly details?: unknown[];
   readonly upstream?: unknown;
   readonly retryable: boolean;
+  /** From the answer's Retry-After header. */
+  readonly retryAfterMs?: number;
 }
 
 /** Our server could not be reached, timed out, or something else answered. */

@@ -110,6 +110,11 @@ function createHandler({ client, actionId }) {
       idempotencyKey: key,
       initiator: initiatorOf(ctx),
       signal: ctx.signal,
+      onRetry: (err, waitMs) =>
+        ctx.logger.info(
+          `${actionId}: ${err.message}; asking again in ${Math.ceil(waitMs / 1000)} s ` +
+            '(same Idempotency-Key, so nothing runs twice)',
+        ),
     });
     if (body.replayed) {
       ctx.logger.info(

@@ -6,7 +6,10 @@
  * is sent but never appears in an error or a log line.
  */
 
-const { errorFromResponse, errorFromTransport } = require('./errors');
+const { PagerDutyActionsError, errorFromResponse, errorFromTransport } = require('./errors');
+
+/** When our server says 409 retryable without a Retry-After, ask again after this long. */
+const DEFAULT_RETRY_AFTER_MS = 2000;
 
 /** Join a base URL and a path without doubling or losing the slash. */
 function joinUrl(baseUrl, path) {
@@ -71,7 +74,12 @@ class PagerDutyActionsClient {
       throw errorFromTransport(err, { url, timeoutMs });
     }
     if (!response.ok) {
-      throw errorFromResponse({ status: response.status, url, text });
+      throw errorFromResponse({
+        status: response.status,
+        url,
+        text,
+        retryAfter: response.headers.get('retry-after'),
+      });
     }
     let body;
     try {
@@ -97,15 +105,40 @@ class PagerDutyActionsClient {
   /**
    * `POST /v2/actions/{id}`: run one action.
    *
+   * A 409 marked `retryable` (a request with the same Idempotency-Key is still running: the
+   * server answers at once rather than holding a worker) is asked again after its
+   * Retry-After, until the first run's response is replayed, for at most the call's time
+   * limit in all.
+   *
    * @param {string} actionId
    * @param {unknown} input the rendered step input
    * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string,
-   *   signal?: AbortSignal}} [options]
+   *   signal?: AbortSignal, onRetry?: (error: Error, waitMs: number) => void}} [options]
    * @returns {Promise<{output?: Record<string, unknown>, log?: Array<{level?: string,
    *   message?: string}>, dryRun?: boolean, replayed: boolean}>} `replayed`: the server
    *   answered from an earlier run with the same Idempotency-Key and ran nothing again
    */
   async runAction(actionId, input, options = {}) {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      try {
+        const timeoutMs = Math.max(1, deadline - Date.now());
+        return await this.runActionOnce(actionId, input, { ...options, timeoutMs });
+      } catch (err) {
+        const waitMs = retryWait(err, deadline);
+        if (waitMs === undefined) {
+          throw err;
+        }
+        if (options.onRetry) {
+          options.onRetry(err, waitMs);
+        }
+        await pause(waitMs, options.signal, joinUrl(this.baseUrl, `/v2/actions/${actionId}`));
+      }
+    }
+  }
+
+  /** One `POST /v2/actions/{id}`, no retry. */
+  async runActionOnce(actionId, input, options = {}) {
     const query = options.dryRun ? '?dryRun=true' : '';
     const headers = {};
     if (options.idempotencyKey) {
@@ -122,6 +155,7 @@ class PagerDutyActionsClient {
         body: input ?? {},
         headers,
         signal: options.signal,
+        timeoutMs: options.timeoutMs,
         onHeaders: h => {
           replayed = h.get('idempotent-replayed') === 'true';
         },
@@ -131,4 +165,32 @@ class PagerDutyActionsClient {
   }
 }
 
-module.exports = { PagerDutyActionsClient, joinUrl };
+/** How long to wait before asking again, or undefined when the error is final. */
+function retryWait(err, deadline) {
+  if (!(err instanceof PagerDutyActionsError) || err.statusCode !== 409 || !err.retryable) {
+    return undefined;
+  }
+  const waitMs = err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
+  return Date.now() + waitMs < deadline ? waitMs : undefined;
+}
+
+/** Sleep `ms`, or stop early with the step's cancellation. */
+function pause(ms, signal, url) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(new Error(`the step was cancelled while waiting to call ${url} again`));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error(`the step was cancelled while waiting to call ${url} again`));
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+module.exports = { PagerDutyActionsClient, joinUrl, DEFAULT_RETRY_AFTER_MS };

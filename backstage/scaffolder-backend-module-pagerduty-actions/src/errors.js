@@ -21,6 +21,8 @@ class PagerDutyActionsError extends Error {
     this.details = fields.details;
     this.upstream = fields.upstream;
     this.retryable = Boolean(fields.retryable);
+    // From the Retry-After header: when asking again may succeed (undefined: not said).
+    this.retryAfterMs = fields.retryAfterMs;
   }
 }
 
@@ -45,13 +47,27 @@ function describeDetails(details) {
   return `\n  ${lines.join('\n  ')}${more}`;
 }
 
+/** `Retry-After` in milliseconds (seconds or an HTTP date), or undefined. */
+function parseRetryAfter(value) {
+  if (value === null || value === undefined || value === '') {
+    return undefined;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
 /**
  * Turn a non-2xx answer into the error the step fails with.
  *
- * @param {{status: number, url: string, text: string}} response raw answer
+ * @param {{status: number, url: string, text: string, retryAfter?: string | null}} response
+ *   raw answer (`retryAfter`: its Retry-After header)
  * @returns {Error}
  */
-function errorFromResponse({ status, url, text }) {
+function errorFromResponse({ status, url, text, retryAfter }) {
   let body;
   try {
     body = JSON.parse(text);
@@ -71,6 +87,7 @@ function errorFromResponse({ status, url, text }) {
       details: error.details,
       upstream: error.upstream,
       retryable: error.retryable,
+      retryAfterMs: parseRetryAfter(retryAfter),
     });
   }
   const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -112,4 +129,5 @@ module.exports = {
   PagerDutyActionsUnavailableError,
   errorFromResponse,
   errorFromTransport,
+  parseRetryAfter,
 };
