@@ -126,8 +126,10 @@ def drive_every_helper(client: PagerDutyClient, call: HelperRecorder) -> None:
     call(alert_grouping.update, client, setting["id"], {"type": "time", "config": {"timeout": 60}})
     listed = list(call(alert_grouping.list_settings, client, service_ids=[api["id"]]))
     assert [s["id"] for s in listed] == [setting["id"]]
+    assert call(alert_grouping.exists, client, setting["id"]) is True
     assert call(alert_grouping.delete, client, setting["id"]) is True
     assert call(alert_grouping.delete, client, setting["id"]) is False  # 404 answered
+    assert call(alert_grouping.exists, client, setting["id"]) is False
 
     # Dependencies.
     pair = call(dependencies.relationship, db["id"], api["id"])
@@ -179,8 +181,10 @@ def drive_every_helper(client: PagerDutyClient, call: HelperRecorder) -> None:
     assert metrics[0]["service_id"] == api["id"]
 
     # Clean-up, and the answers for what is gone.
+    assert call(services.exists, client, db["id"]) is True
     assert call(services.delete, client, db["id"]) is True
     assert call(services.delete, client, db["id"]) is False
+    assert call(services.exists, client, db["id"]) is False
     with pytest.raises(NotFoundError):
         call(services.get, client, db["id"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,11 @@ import pytest
 from flask import Flask
 
 from pagerduty_actions.store import Database, IdempotencyStore
-from pagerduty_actions.store.idempotency import IdempotencyInProgress, IdempotencyKeyReused
+from pagerduty_actions.store.idempotency import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    IdempotencyLeaseLost,
+)
 
 Auth = Callable[..., dict[str, str]]
 
@@ -164,3 +169,76 @@ def test_bad_idempotency_key_is_400(
     )
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json["error"]["message"]
+
+
+def test_a_renewed_lease_holds_and_a_lapsed_run_is_resumed_with_its_progress(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    db.migrate()
+    clock = [datetime(2026, 1, 1, tzinfo=UTC)]
+    store = IdempotencyStore(db, lease_seconds=30, now=lambda: clock[0])
+    first = store.reserve("c", "k", "a", "h")
+    store.save_progress(first, {"serviceId": "P1", "integrationIds": ["I1"]})
+    clock[0] += timedelta(seconds=25)
+    assert store.renew(first)
+    clock[0] += timedelta(seconds=25)  # 50 s after the start, 25 s after the renewal
+    with pytest.raises(IdempotencyInProgress) as busy:
+        store.reserve("c", "k", "a", "h")
+    assert busy.value.retry_after == 2
+    clock[0] += timedelta(seconds=10)  # the holder died: its lease lapsed
+    resumed = store.reserve("c", "k", "a", "h")
+    assert resumed.owner != first.owner
+    assert resumed.progress == {"serviceId": "P1", "integrationIds": ["I1"]}
+    assert not store.renew(first)
+    with pytest.raises(IdempotencyLeaseLost, match="lost Idempotency-Key 'k'"):
+        store.save_progress(first, {"serviceId": "P2"})
+    store.complete(resumed, {"output": 1})
+    assert store.reserve("c", "k", "a", "h").response == {"output": 1}
+    db.dispose()
+
+
+def test_a_failed_run_with_work_left_is_resumed_at_once_and_one_without_runs_afresh(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    db.migrate()
+    store = IdempotencyStore(db, lease_seconds=900)
+    failed = store.reserve("c", "k", "a", "h")
+    store.save_progress(failed, {"serviceId": "P1"})
+    store.release(failed)  # its rollback left P1 behind
+    again = store.reserve("c", "k", "a", "h")  # no waiting for the 900 s lease
+    assert again.progress == {"serviceId": "P1"}
+    store.save_progress(again, None)  # this time it rolled back completely
+    store.release(again)
+    fresh = store.reserve("c", "k", "a", "h")
+    assert fresh.progress is None and fresh.owner != again.owner
+    db.dispose()
+
+
+def slow_calls() -> int:
+    import fixture_handlers  # on sys.path through the autouse fixture of conftest
+
+    return int(fixture_handlers.CALLS.get("slow", 0))
+
+
+def test_a_running_duplicate_is_answered_at_once_with_retry_after(
+    make_app: Callable[..., Flask], database_url: str, auth: Auth
+) -> None:
+    app = make_app(database_url, idempotency={"retryAfterSeconds": 3})
+    headers = auth(**{"Idempotency-Key": "k-busy"})
+    first = threading.Thread(
+        target=lambda: app.test_client().post(
+            "/v2/actions/test:slow", json={"seconds": 1.5}, headers=headers
+        )
+    )
+    first.start()
+    while not slow_calls():  # the first holds the key and runs
+        time.sleep(0.01)
+    busy = app.test_client().post("/v2/actions/test:slow", json={"seconds": 1.5}, headers=headers)
+    done_meanwhile = not first.is_alive()
+    first.join()
+    assert busy.status_code == 409 and not done_meanwhile
+    assert busy.headers["Retry-After"] == "3" and busy.json["error"]["retryable"] is True
+    replay = app.test_client().post("/v2/actions/test:slow", json={"seconds": 1.5}, headers=headers)
+    assert replay.status_code == 200 and replay.json["output"]["calls"] == 1

@@ -344,13 +344,16 @@ def _complete(
     step = "creating the Backstage integration"
     kind: str | None = None
     try:
-        made = []
+        made: list[dict[str, Any]] = []
+        made_now: list[str] = []
+        noted = list(ctx.progress.recorded.get("integrationIds") or [])
         for spec in prepared.integrations:
             step = f"creating the {spec.name} integration"
             found = next((i for i in present or [] if spec.matches(i)), None)
             if found is None:
                 made.append(_create_integration(client, service_id, spec))
-                ctx.progress.note(integrationIds=[i["id"] for i in made])
+                made_now.append(str(made[-1]["id"]))
+                ctx.progress.note(integrationIds=noted + made_now)
             else:
                 made.append(_integration_output(spec, _with_key(client, service_id, found), True))
         step = "setting up alert grouping"
@@ -366,7 +369,7 @@ def _complete(
             with contextlib.suppress(Exception):  # a stale record only costs a retry a read
                 ctx.progress.forget()
         raise error from exc
-    ctx.log(f"{len(made)} integration(s) on {service_id}")
+    ctx.log(f"created {len(made_now)} integration(s) on {service_id}")
     return _output(
         ctx, prepared, service=service, integrations=made, setting_id=setting_id, created=True,
         grouping_type=kind,

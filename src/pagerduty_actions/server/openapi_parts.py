@@ -14,7 +14,8 @@ def errors(*codes: int, notes: dict[int, str] | None = None) -> dict[str, Any]:
         401: "Missing or unknown bearer token.",
         403: "The token may not run this action.",
         404: "Unknown action.",
-        409: "Idempotency-Key reused with other input, or still running.",
+        409: "Idempotency-Key reused with other input, or the first request with it still "
+        "running (retryable: ask again after Retry-After, to get its response).",
         413: "Body over the size limit.",
         415: "Body is not JSON.",
         502: "PagerDuty or the git host failed; the message is theirs.",
