@@ -23,8 +23,9 @@ from flask import Flask
 from served import TOKEN, serve
 from sqlalchemy import select
 
+from pagerduty_actions.registry import request_hash
 from pagerduty_actions.sandbox import SandboxServer
-from pagerduty_actions.store import Database
+from pagerduty_actions.store import Database, IdempotencyStore
 from pagerduty_actions.store.models import ActionRun, IdempotencyRecord
 
 ACTION = "pagerduty:service:create"
@@ -181,3 +182,31 @@ def _post_ignoring_errors(url: str) -> None:
     except httpx.HTTPError:
         return
     raise AssertionError("the killed server answered")
+
+
+def test_a_resumed_create_that_fails_rolls_back_and_frees_the_key(
+    make_app: Callable[..., Flask], pd: SandboxServer
+) -> None:
+    """The record a crashed run left (its service made, nothing else), and the resumed run
+    cannot make the integration: it undoes the dead run's service and a later retry runs
+    afresh, rather than refusing."""
+    app = make_app(idempotency=LEASE)
+    db = app.extensions["pagerduty_actions"].services.db
+    with pd.state.lock:
+        acct = account(pd)
+        policy = next(p for p in acct.escalation_policies.values() if p["name"] == "Default")
+        orphan = acct.create_service(
+            {"name": BODY["name"], "escalation_policy": {"id": policy["id"]}}, unique_names=True
+        )["id"]
+    store = IdempotencyStore(db)
+    dead = store.reserve("backstage", KEY, ACTION, request_hash(ACTION, BODY))
+    store.save_progress(dead, {"step": "creating the service", "serviceId": orphan})
+    store.release(dead)  # as if its lease had lapsed
+    pd.state.fail_next(1, 400, "POST", "/services/{id}/integrations")
+    failed = retry_until_done(app)
+    assert failed.status_code == 400
+    assert f"Rolled back: service {orphan}" in failed.json["error"]["message"]
+    assert account(pd).services == {}
+    again = retry_until_done(app)
+    assert again.status_code == 200 and again.json["output"]["serviceId"] != orphan
+    assert len(account(pd).services) == 1
