@@ -483,7 +483,9 @@ def test_multi_document_files_yield_only_components(tmp_path: Path) -> None:
     assert checkout.depends_on == ("component:payments", "resource:db")
     assert checkout.annotation("pagerduty.com/service-id") == "PCHK001"
     target = str((tmp_path / "catalog-info.yaml").resolve())
-    assert checkout.location == Location(kind="file", target=target)
+    # the second document; payments the fifth (a comment-only part is no document)
+    assert checkout.location == Location(kind="file", target=target, document=2)
+    assert entities[1].location == Location(kind="file", target=target, document=5)
 
 
 def test_globs_recurse_match_each_file_once_and_accept_absolute_paths(tmp_path: Path) -> None:
@@ -544,6 +546,7 @@ def test_files_in_a_git_checkout_carry_repository_branch_and_path(tmp_path: Path
         repo_url="https://github.com/acme/shop",  # credentials and .git dropped
         path="services/api/catalog-info.yaml",
         branch="main",  # no commit yet: read from the symbolic ref
+        document=1,
     )
     assert "s3cr3t" not in repr(api)
     assert local.location is not None and local.location.repo_url is None

@@ -15,13 +15,13 @@ import glob
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..sync.model import CatalogEntity, Location
 from ._entity_lookup import Parsed, entities
+from .component import CatalogEntity, Location
 from .entity_ref import EntityRef
 from .errors import CatalogBudgetError, CatalogError, CatalogYamlError
 
@@ -125,7 +125,8 @@ def _components_of(path: Path, checkouts: _CheckoutCache) -> list[CatalogEntity]
         if info.kind.casefold() != "component":
             continue
         location = location or file_location(path, checkouts.lookup(path.parent))
-        out.append(component_from_data(document.data, location))
+        where = replace(location, document=info.document_index + 1)
+        out.append(component_from_data(document.data, where))
     return out
 
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..catalog.component import CatalogEntity as CatalogEntity
+from ..catalog.component import Location as Location
+
 STRATEGIES = ("backstage", "pagerduty", "both", "disabled")
 
 
@@ -18,40 +21,6 @@ class Strategy(StrEnum):
     PAGERDUTY = "pagerduty"  # Backstage follows PagerDuty (pull requests to catalog files)
     BOTH = "both"  # union: add to each side what the other has, remove nothing
     DISABLED = "disabled"
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where an entity's catalog file lives, so the ``pagerduty`` strategy can edit it.
-
-    ``kind`` is ``url`` (a git host URL: ``repo_url`` + ``path`` + ``branch``) or ``file`` (a
-    path on disk, possibly inside a git checkout with a remote).
-    """
-
-    kind: str
-    target: str
-    repo_url: str | None = None
-    path: str | None = None
-    branch: str | None = None
-
-    @property
-    def group_key(self) -> str:
-        """Changes with the same key go into one commit / pull request (one per repository)."""
-        return self.repo_url or self.target
-
-
-@dataclass(frozen=True)
-class CatalogEntity:
-    """A component as the catalog holds it: its ref, raw ``dependsOn`` entries, annotations."""
-
-    ref: str
-    depends_on: tuple[str, ...] = ()
-    # Not in the repr: ``pagerduty.com/integration-key`` is a secret and graphs get logged.
-    annotations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    location: Location | None = None
-
-    def annotation(self, key: str) -> str | None:
-        return dict(self.annotations).get(key)
 
 
 @dataclass
