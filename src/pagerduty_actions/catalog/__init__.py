@@ -1,7 +1,7 @@
 """The catalog adapter: entity refs and minimal, comment-preserving catalog YAML edits.
 
 Handlers use :func:`set_annotations` (the ``pagerduty:entity:annotate`` action) and
-:func:`set_depends_on` (the dependency sync's ``pagerduty`` strategy) on a file's text, and
+:func:`change_depends_on` (the dependency sync's Backstage side) on a file's text, and
 commit or propose ``EditResult.text`` only when ``changed`` is true. Nothing here does I/O.
 """
 
@@ -19,6 +19,7 @@ from .errors import (
 from .yaml_edit import (
     EditResult,
     EntityInfo,
+    change_depends_on,
     list_entities,
     select_entity,
     set_annotations,
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidEditError",
     "InvalidEntityRefError",
     "UnsupportedStructureError",
+    "change_depends_on",
     "list_entities",
     "parse_entity_ref",
     "ref_of",

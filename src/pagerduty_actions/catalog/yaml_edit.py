@@ -54,6 +54,7 @@ from .errors import (
 __all__ = [
     "EditResult",
     "EntityInfo",
+    "change_depends_on",
     "list_entities",
     "select_entity",
     "set_annotations",
@@ -198,13 +199,7 @@ def set_depends_on(
     parsed = Parsed.of(text)
     info, document = select(parsed, entity_ref)
     wanted = _unique_refs(depends_on, info.namespace)
-    spec_data = document.data.get("spec")
-    if spec_data is not None and not isinstance(spec_data, dict):
-        raise unsupported("spec is not a mapping")
-    current = (spec_data or {}).get("dependsOn")
-    if current is not None and not isinstance(current, list):
-        raise unsupported("spec.dependsOn is not a list")
-    current = list(current or [])
+    current = _current_depends_on(document)
     keep, seen = [], set()
     for item in current:
         ref = _ref_or_none(item, info.namespace)
@@ -212,10 +207,64 @@ def set_depends_on(
         if ref is not None:
             seen.add(ref)
     additions = [spelling for ref, spelling in wanted.items() if ref not in seen]
+    return _write_depends_on(parsed, info, document, current, keep, additions, path, text)
+
+
+def change_depends_on(
+    text: str,
+    entity_ref: EntityRefInput,
+    *,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    path: str = "catalog-info.yaml",
+) -> EditResult:
+    """Remove the ``spec.dependsOn`` entries written exactly as in ``remove`` and append the
+    refs of ``add`` that the list does not already name; every other entry stays as it is.
+
+    For a planned change (the dependency sync): entries that are not refs at all (a typo, an
+    empty name, a number) are never touched, so the file ends as the plan said, and an
+    addition already present (the file changed since it was read) is not written twice.
+    """
+    parsed = Parsed.of(text)
+    info, document = select(parsed, entity_ref)
+    wanted = _unique_refs(add, info.namespace)
+    current = _current_depends_on(document)
+    dropped = set(remove)
+    keep = [not (isinstance(item, str) and item in dropped) for item in current]
+    present = {
+        ref
+        for item, kept in zip(current, keep, strict=True)
+        if kept and (ref := _ref_or_none(item, info.namespace)) is not None
+    }
+    additions = [spelling for ref, spelling in wanted.items() if ref not in present]
+    return _write_depends_on(parsed, info, document, current, keep, additions, path, text)
+
+
+def _current_depends_on(document: Document) -> list[Any]:
+    spec_data = document.data.get("spec")
+    if spec_data is not None and not isinstance(spec_data, dict):
+        raise unsupported("spec is not a mapping")
+    current = (spec_data or {}).get("dependsOn")
+    if current is not None and not isinstance(current, list):
+        raise unsupported("spec.dependsOn is not a list")
+    return list(current or [])
+
+
+def _write_depends_on(
+    parsed: Parsed,
+    info: EntityInfo,
+    document: Document,
+    current: list[Any],
+    keep: list[bool],
+    additions: list[str],
+    path: str,
+    text: str,
+) -> EditResult:
+    """``current`` with the entries not kept dropped and ``additions`` appended."""
     target = [item for item, kept in zip(current, keep, strict=True) if kept] + additions
     if target == current:
         return EditResult(text, False, "", str(info.ref))
-
+    spec_data = document.data.get("spec")
     editor = TextEditor(parsed.body)
     lay = Layout(editor)
     geometry = Geometry(*indentation(lay, parsed.documents, document))
