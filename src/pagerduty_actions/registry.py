@@ -47,7 +47,7 @@ from .store.idempotency import (
     IdempotencyLeaseLost,
     Reservation,
 )
-from .validation import describe_errors
+from .validation import check_action_input, describe_errors, input_validator
 
 Handler = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]
 ErrorMapper = Callable[[BaseException], ActionError | None]
@@ -210,12 +210,7 @@ class Registry:
                 raise RegistryError(f"{spec.manifest_path}: action id {spec.id!r} also in {other}")
             self._specs[spec.id] = spec
         self._validators = {
-            s.id: (
-                Draft202012Validator(
-                    s.input_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-                ),
-                Draft202012Validator(s.output_schema),
-            )
+            s.id: (input_validator(s.input_schema), Draft202012Validator(s.output_schema))
             for s in self._specs.values()
         }
         if error_mappers is None:
@@ -250,12 +245,7 @@ class Registry:
         return spec
 
     def validate_input(self, action_id: str, payload: Any) -> None:
-        validator = self._validators[action_id][0]
-        details = describe_errors(validator, payload)
-        if details:
-            summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])
-            more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
-            raise InputError(f"invalid input for {action_id}: {summary}{more}", details=details)
+        check_action_input(self._validators[action_id][0], action_id, payload)
 
     def run(
         self,

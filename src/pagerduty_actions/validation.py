@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from .errors import InputError
 from .redaction import QUOTE_LIMIT, TEXT_LIMIT, clip
 
 # Keywords that say nothing about the instance, so a branch carrying them is still presence-only.
@@ -169,3 +170,21 @@ def describe_errors(validator: Draft202012Validator, instance: Any) -> list[dict
     described = [{"path": clip(_json_path(e), QUOTE_LIMIT), "message": _worded(e)} for e in errors]
     unique = {(d["path"], d["message"]): d for d in described}
     return sorted(unique.values(), key=lambda d: (d["path"], d["message"]))
+
+
+def input_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """The validator of an action's input schema (formats checked)."""
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def check_action_input(validator: Draft202012Validator, action_id: str, payload: Any) -> None:
+    """Raise the caller's :class:`InputError` listing every problem of an action's input.
+
+    The registry and the dependency sync's ``POST /v2/sync`` both call this, so one input is
+    refused with the same message and the same field paths whichever way it came in.
+    """
+    details = describe_errors(validator, payload)
+    if details:
+        summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])
+        more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+        raise InputError(f"invalid input for {action_id}: {summary}{more}", details=details)
