@@ -7,6 +7,7 @@ idempotency are the ones a template gets.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def serve(
     from waitress.server import create_server
 
     from .server import create_app
+    from .sync.runs import STOP_GRACE_SECONDS, active_runs, close_abandoned
     from .sync.schedule import start_schedule
 
     config = _load(config_path)
@@ -98,6 +100,7 @@ def serve(
         max_request_body_size=config.max_body_bytes + 1,  # waitress refuses >= the value
     )
     services = app.extensions["pagerduty_actions"].services
+    close_abandoned(services, restarted=True)  # runs a killed predecessor left running
     try:
         scheduler = start_schedule(services)
     except StartupError as exc:
@@ -112,6 +115,11 @@ def serve(
         click.echo(f"  token: {local_token}")
         click.echo(f'  try:   curl -H "Authorization: Bearer {local_token}" {url}/v2/actions')
     sys.stdout.flush()
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # leaves server.run(): stop as on Ctrl-C
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -119,6 +127,10 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+        # A sync in progress stops before its next write and stores its report.
+        active_runs(services).stop(
+            "the server was told to stop, so the run stopped writing", wait=STOP_GRACE_SECONDS
+        )
         services.close()
 
 

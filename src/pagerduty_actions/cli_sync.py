@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -11,10 +15,11 @@ import click
 from .bootstrap import build_services
 from .config import load_config
 from .errors import ActionError, ConfigError, StartupError
-from .handlers.dependencies_sync import options_from_input
 from .logging_setup import configure_logging
+from .services import Services
+from .sync import service as sync_service
 from .sync.model import STRATEGIES
-from .sync.runs import SyncRun
+from .sync.runs import active_runs
 
 
 class _Bar:
@@ -55,14 +60,20 @@ def _summary(report: dict[str, Any]) -> str:
     if report.get("message"):
         return str(report["message"])
     counts = report["counts"]
+    status = report.get("status", "succeeded")
     lines = [
         f"strategy {report['strategy']}{' (dry run)' if report['dryRun'] else ''}: "
-        f"{counts['entities']} component(s), {counts['mapped']} mapped, "
-        f"{counts['changes']} change(s), {counts['calls']} PagerDuty call(s)",
+        f"{counts.get('entities', 0)} component(s), {counts.get('mapped', 0)} mapped, "
+        f"{counts['changes']} change(s), {counts.get('calls', 0)} PagerDuty call(s)"
+        + ("" if status == "succeeded" else f" — {status.upper()}"),
     ]
+    if report.get("error"):
+        lines.append(f"  stopped: {report['error']}")
     lines += [
         f"  {c.get('kind', 'edit')} {_describe(c)} — {c['reason']}" for c in report["changes"]
     ]
+    if report["applied"] and status != "succeeded":
+        lines += [f"  applied {_describe(c)}" for c in report["applied"]]
     for failure in report["failed"]:
         lines.append(f"  FAILED {_describe(failure)}: {failure['error']}")
     if report["notAttempted"]:
@@ -110,10 +121,16 @@ def sync_command(
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from None
     bar = _Bar(enabled=not as_json)
+    payload = {"strategy": strategy, "entities": list(entities), "account": account}
     try:
-        payload = {"strategy": strategy, "entities": list(entities), "account": account}
-        options = options_from_input({k: v for k, v in payload.items() if v}, dry_run)
-        report = SyncRun(services, options, started_by="cli").execute(bar)
+        with _stop_on_signals(services):
+            report = sync_service.run(
+                services,
+                {k: v for k, v in payload.items() if v},
+                dry_run=dry_run,
+                started_by="cli",
+                listener=bar,
+            )
     except ActionError as exc:
         bar.close()
         click.echo(
@@ -125,5 +142,27 @@ def sync_command(
         services.close()
     bar.close()
     click.echo(json.dumps(report, indent=2) if as_json else _summary(report))
-    if report.get("counts", {}).get("failed"):
+    if report.get("status", "succeeded") != "succeeded":
         sys.exit(1)
+
+
+@contextmanager
+def _stop_on_signals(services: Services) -> Iterator[None]:
+    """SIGTERM or Ctrl-C: the run stops before its next write and ends with its report (the
+    write in flight finishes). A second Ctrl-C interrupts at once, as usual."""
+    stops = active_runs(services)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        stops.stop(f"the sync command was told to stop ({name}), so the run stopped writing")
+
+    if threading.current_thread() is not threading.main_thread():  # tests: no handlers
+        yield
+        return
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

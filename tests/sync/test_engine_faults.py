@@ -28,7 +28,6 @@ from sync_world import (
 )
 
 from pagerduty_actions.errors import InputError
-from pagerduty_actions.handlers.dependencies_sync import options_from_input
 from pagerduty_actions.pagerduty.resources import services as pd_services
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
 from pagerduty_actions.sandbox.catalog import CatalogServer
@@ -36,6 +35,7 @@ from pagerduty_actions.services import Services
 from pagerduty_actions.store.sync_runs import SyncRunStore
 from pagerduty_actions.sync.engine import SyncOptions
 from pagerduty_actions.sync.runs import SyncRun
+from pagerduty_actions.sync.service import sync_options
 
 DEP_WRITES = ("/service_dependencies/associate", "/service_dependencies/disassociate")
 
@@ -93,8 +93,10 @@ def test_unparsable_depends_on_entries_are_reported_kept_and_the_rest_synced(
             ("x/y/z", "more than one '/'"),
         ):
             assert (
-                f"component:default/checkout: dependsOn entry {entry!r} is not an entity ref "
-                f"({reason}); it is kept as written and not synced"
+                f"component:default/checkout ({tmp_path / 'catalog/checkout.yaml'}, document 1): "
+                f"dependsOn entry {entry!r} is not an entity ref ({reason}); it is kept as "
+                "written and not synced. Fix it in the catalog file ([kind:][namespace/]name, "
+                "e.g. component:checkout) or remove it"
             ) in problems
         assert pd_edges(pd) == {
             ("checkout", "payments"),
@@ -116,7 +118,7 @@ def test_unparsable_depends_on_entries_are_reported_kept_and_the_rest_synced(
 
 def test_an_entity_scope_that_does_not_parse_is_an_input_error() -> None:
     with pytest.raises(InputError) as caught:
-        options_from_input({"entities": ["component:default/ok", "a:b:c"]}, False)
+        sync_options({"entities": ["component:default/ok", "a:b:c"]})
     assert caught.value.details == [
         {"path": "$.entities[1]", "message": caught.value.message},
     ]
@@ -130,7 +132,7 @@ def test_dependencies_on_missing_entities_are_reported_not_synced(
     report = run(services, "backstage")
     assert (
         "component:default/checkout: depends on component:default/ghost, which is not in the "
-        "catalog; not synced"
+        "catalog; not synced (add the component to the catalog, or correct or remove the entry)"
     ) in report["problems"]
     assert all("ghost" not in json.dumps(c) for c in report["changes"])
 

@@ -150,8 +150,9 @@ def test_backstage_strategy_makes_pagerduty_match_between_mapped_services() -> N
         )
     ]
     assert result.problems == [
-        "component:default/checkout: depends on component:default/ghost, which is not in the "
-        "catalog; not synced"
+        "component:default/checkout (https://git.example/shop/blob/main/catalog-info.yaml): "
+        "depends on component:default/ghost, which is not in the catalog; not synced (add the "
+        "component to the catalog, or correct or remove the entry)"
     ]
     assert result.change_count == 4
 
@@ -588,5 +589,5 @@ def test_a_missing_entity_named_twice_is_one_problem() -> None:
     result = plan(graph, pagerduty(), mapping_for(graph, pagerduty()), Strategy.BOTH)
     assert result.problems == [
         "component:default/a: depends on component:default/ghost, which is not in the catalog; "
-        "not synced"
+        "not synced (add the component to the catalog, or correct or remove the entry)"
     ]

@@ -114,7 +114,14 @@ def test_a_run_shows_its_progress_while_running_and_a_second_start_gets_409(
         assert held.reached.wait(10)
         running = client.get(f"/v2/sync/runs/{run_id}", headers=AUTH)
         assert running.status_code == 200
-        assert running.json["status"] == "running" and running.json["report"] is None
+        assert running.json["status"] == "running"
+        # the report so far: every planned change, the first batch applied, the rest to come
+        so_far = running.json["report"]
+        assert so_far["status"] == "running" and len(so_far["changes"]) == 3
+        assert [(c["kind"], c["dependent"], c["supporting"]) for c in so_far["applied"]] == [
+            ("remove", IDS["checkout"], IDS["search"])
+        ]
+        assert so_far["failed"] == [] and len(so_far["notAttempted"]) == 2
         # 4 reads, then the first of 3 one-relationship batches written
         assert running.json["progress"] == {
             "phase": "writing PagerDuty",
@@ -158,10 +165,13 @@ def test_start_refuses_bad_input_and_unknown_runs_are_404(
 ) -> None:
     client = make_app(sqlite_url).test_client()
     bad = start(client, {"strategy": "sideways"})
-    assert (
-        bad.status_code == 400
-        and "backstage, pagerduty, both, disabled" in bad.json["error"]["message"]
-    )
+    assert bad.status_code == 400
+    assert bad.json["error"]["details"] == [
+        {
+            "path": "$.strategy",
+            "message": "'sideways' is not one of ['backstage', 'pagerduty', 'both', 'disabled']",
+        }
+    ]
     unknown = start(client, {"strategies": "both"})
     assert unknown.status_code == 400 and "strategies" in unknown.json["error"]["message"]
     scope = start(client, {"entities": ["a:b:c"]})
@@ -183,8 +193,11 @@ def test_a_run_that_fails_records_the_error(
     started = start(client, {"strategy": "backstage"})
     finish(started.json["runId"])
     run = client.get(f"/v2/sync/runs/{started.json['runId']}", headers=AUTH).json
-    assert run["status"] == "failed" and run["report"] is None
+    assert run["status"] == "failed"
     assert "401" in run["error"] and "backstage.token" in run["error"]
+    # nothing was planned, so nothing was written: the report says so and why
+    assert run["report"]["error"] == run["error"] and run["report"]["status"] == "failed"
+    assert run["report"]["changes"] == run["report"]["applied"] == []
     assert catalog_server.token not in json.dumps(run)
 
 
@@ -340,6 +353,7 @@ def test_cli_applies_with_progress_on_stderr(cli_config: Path, pd: SandboxServer
         "reading the catalog: 0/0 done, 0 PagerDuty call(s)",
         "reading PagerDuty: 4/4 done, 4 PagerDuty call(s)",
         "writing PagerDuty: 1/1 done, 5 PagerDuty call(s)",
+        "writing catalog files: 2/2 done, 5 PagerDuty call(s)",
     ]
     assert ("checkout", "payments") in pd_edges(pd)
 

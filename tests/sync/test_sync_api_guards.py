@@ -99,4 +99,5 @@ def test_the_lease_is_not_taken_by_a_refused_start(no_catalog: FlaskClient, tmp_
 def test_a_null_strategy_is_refused_as_the_action_refuses_it(no_catalog: FlaskClient) -> None:
     refused = call(no_catalog, "POST", "/v2/sync", FULL, {"strategy": None})
     assert refused.status_code == 400
-    assert "strategy must be one of" in refused.json["error"]["message"]
+    assert [d["path"] for d in refused.json["error"]["details"]] == ["$.strategy"]
+    assert "None is not one of" in refused.json["error"]["message"]

@@ -42,6 +42,7 @@ def create_app(
         auth=TokenAuth(config.auth_tokens),
         metrics=Metrics(),
     )
+    app.extensions["pagerduty_actions"].metrics.follow_sync(services)
     for blueprint in (health.bp, actions.bp, docs.bp, sync_api.bp, templates_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -1,8 +1,22 @@
-"""Prometheus metrics, one registry per app so tests and several apps never share counters."""
+"""Prometheus metrics, one registry per app so tests and several apps never share counters.
+
+The sync's metrics let an operator alert on a sync that stopped working: runs by strategy and
+status, changes by side and result, and when a run that wrote last succeeded (seeded from the
+database at start, so a restart does not reset it; runs of other processes are seen there,
+take the max over replicas).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from ..services import Services
+from ..store.sync_runs import SyncRunStore
+from ..sync.runs import FINISHED
+
+_RESULTS = (("applied", "applied"), ("failed", "failed"), ("notAttempted", "not_attempted"))
 
 
 class Metrics:
@@ -26,6 +40,48 @@ class Metrics:
             ["action", "outcome", "dry_run"],
             registry=self.registry,
         )
+        self.sync_runs = Counter(
+            "pagerduty_actions_sync_runs_total",
+            "Dependency sync runs ended in this process, by strategy and status (succeeded, "
+            "partial, failed, abandoned).",
+            ["strategy", "status"],
+            registry=self.registry,
+        )
+        self.sync_changes = Counter(
+            "pagerduty_actions_sync_changes_total",
+            "Planned dependency sync changes by side (pagerduty, backstage) and result "
+            "(applied, failed, not_attempted).",
+            ["side", "result"],
+            registry=self.registry,
+        )
+        self.sync_last_success = Gauge(
+            "pagerduty_actions_sync_last_success_timestamp_seconds",
+            "When the last dependency sync run that wrote (not a dry run) succeeded, Unix time; "
+            "0 when none has.",
+            registry=self.registry,
+        )
+
+    def follow_sync(self, services: Services) -> None:
+        """Count every sync run this process ends, and seed the last success from the
+        database (a restart keeps it)."""
+        services.extras.setdefault(FINISHED, []).append(self.sync_ended)
+        if services.db is None:
+            return
+        try:
+            last = SyncRunStore(services.db).last_succeeded_at()
+        except Exception:  # the database is checked by /readyz; the gauge fills on next run
+            return
+        if last is not None:
+            self.sync_last_success.set(last.timestamp())
+
+    def sync_ended(self, report: dict[str, Any]) -> None:
+        status = str(report.get("status"))
+        self.sync_runs.labels(str(report.get("strategy")), status).inc()
+        for field, result in _RESULTS:
+            for change in report.get(field) or []:
+                self.sync_changes.labels(str(change.get("side")), result).inc()
+        if status == "succeeded" and not report.get("dryRun"):
+            self.sync_last_success.set_to_current_time()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

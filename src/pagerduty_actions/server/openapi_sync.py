@@ -8,11 +8,11 @@ from typing import Any
 from ..paths import schema_path
 from ..sync.mapping import SOURCE_INTEGRATION_KEY, SOURCE_NONE, SOURCE_OVERRIDE, SOURCE_SERVICE_ID
 from ..sync.model import STRATEGIES, MappingStatus
+from ..sync.service import SYNC_ACTION
 from .openapi_parts import errors as _errors
 from .openapi_parts import json_body as _json
 from .openapi_parts import path_parameter as _path_parameter
 from .openapi_parts import relocate as _relocate
-from .sync_api import SYNC_ACTION
 
 
 def _sync_components(components: dict[str, Any]) -> None:
@@ -41,14 +41,19 @@ def _sync_components(components: dict[str, Any]) -> None:
             "id": {"type": "string"},
             "strategy": {"enum": list(STRATEGIES)},
             "dryRun": {"type": "boolean"},
-            "status": {"enum": ["running", "succeeded", "failed"]},
+            "status": {
+                "enum": ["running", "succeeded", "partial", "failed", "abandoned"],
+                "description": "partial: some changes applied, others failed or not attempted; "
+                "abandoned: the process running it died, closed by another from its record.",
+            },
             "progress": progress,
             "startedBy": {"type": ["string", "null"], "description": "The caller's token name."},
             "startedAt": {"type": "string", "format": "date-time"},
             "finishedAt": {"type": ["string", "null"], "format": "date-time"},
             "error": {"type": ["string", "null"]},
             "report": {
-                "description": "Only on GET /v2/sync/runs/{runId}; null until the run ends.",
+                "description": "Only on GET /v2/sync/runs/{runId}. While the run writes: "
+                "what it has applied so far (null before it has planned); after: the report.",
                 "oneOf": [{"$ref": "#/components/schemas/SyncReport"}, {"type": "null"}],
             },
         },
@@ -133,10 +138,14 @@ def sync_paths(components: dict[str, Any]) -> dict[str, Any]:
                     },
                     **_errors(
                         400, 401, 403, 409, 413, 415, 503,
-                        notes={400: "Unknown or invalid fields, or no catalog configured for a "
+                        notes={400: "The body breaks the action's input schema (the same "
+                                    "message and details paths as the action), an entity ref "
+                                    "does not parse, or no catalog is configured for a "
                                     "strategy that reads it.",
                                409: "A sync run is already running (retryable); see "
-                                    "GET /v2/sync/runs.", **common},
+                                    "GET /v2/sync/runs.", **common,
+                               503: "The database is not configured or unreachable, or the "
+                                    "server is stopping (retryable)."},
                     ),
                 },
             }

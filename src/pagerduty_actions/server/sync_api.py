@@ -8,21 +8,20 @@ from flask import Blueprint, Response, g, jsonify
 
 from ..catalog import InvalidEntityRefError, parse_entity_ref
 from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
-from ..handlers.dependencies_sync import options_from_input
 from ..redaction import QUOTE_LIMIT, clip
 from ..services import Services
 from ..store.settings import MappingStore, SettingsStore
-from ..store.sync_runs import SyncRunStore
-from ..sync.engine import STRATEGY_SETTING, effective_strategy, require_catalog_source
+from ..sync import service as sync_service
+from ..sync.engine import STRATEGY_SETTING
+from ..sync.errors import as_action_error
 from ..sync.mappings_view import current_mappings
-from ..sync.model import STRATEGIES, Strategy
-from ..sync.runs import SyncRun, as_action_error
+from ..sync.model import STRATEGIES
+from ..sync.service import SYNC_ACTION
 from .actions import read_json_object
 from .state import app_state
 
 bp = Blueprint("sync", __name__)
 SETTINGS: dict[str, tuple[str, ...]] = {STRATEGY_SETTING: STRATEGIES}
-SYNC_ACTION = "pagerduty:dependencies:sync"
 
 
 @bp.before_request
@@ -51,19 +50,9 @@ def _caller() -> str:
 
 @bp.post("/v2/sync")
 def start_sync() -> tuple[Response, int]:
-    body = read_json_object()
-    unknown = set(body) - {"strategy", "entities", "account", "dryRun"}
-    if unknown:
-        raise InputError(
-            f"unknown fields {sorted(unknown)}; allowed: strategy, entities, account, dryRun"
-        )
-    if "strategy" in body and body["strategy"] not in STRATEGIES:
-        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}")
-    services = _services()
-    options = options_from_input(body, False)
-    if effective_strategy(services, options.strategy) is not Strategy.DISABLED:
-        require_catalog_source(services)  # a 400 now, not a 202 and a run failing later
-    run = SyncRun(services, options, started_by=_caller())
+    """The sync service's ``start`` (which validates, refuses and maps errors), then HTTP:
+    the run goes on in the background and the answer is 202 with where to follow it."""
+    run = sync_service.start(app_state().services, read_json_object(), started_by=_caller())
     run.start_in_background()
     response = jsonify({"runId": run.id, "status": "running", "href": f"/v2/sync/runs/{run.id}"})
     response.headers["Location"] = f"/v2/sync/runs/{run.id}"
@@ -72,12 +61,12 @@ def start_sync() -> tuple[Response, int]:
 
 @bp.get("/v2/sync/runs")
 def list_runs() -> Response:
-    return jsonify(SyncRunStore(_services().db).recent())  # type: ignore[arg-type]
+    return jsonify(sync_service.recent_runs(_services()))
 
 
 @bp.get("/v2/sync/runs/<run_id>")
 def get_run(run_id: str) -> Response:
-    run = SyncRunStore(_services().db).get(run_id)  # type: ignore[arg-type]
+    run = sync_service.get_run(_services(), run_id)
     if run is None:
         raise NotFoundError(f"no sync run {run_id!r}")
     return jsonify(run)

@@ -85,7 +85,8 @@ class SyncRun(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     strategy: Mapped[str] = mapped_column(String(20))
     dry_run: Mapped[bool] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, failed
+    # running, succeeded, partial, failed, abandoned
+    status: Mapped[str] = mapped_column(String(20))
     phase: Mapped[str] = mapped_column(String(40))
     done: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
@@ -95,6 +96,8 @@ class SyncRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # While running: each planned change's state, stored after every write (sync/ledger.py).
+    ledger_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Lease(Base):

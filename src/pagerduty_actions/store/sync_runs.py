@@ -1,5 +1,11 @@
 """Sync runs: created when a run starts, updated with progress while it works (so
-``GET /v2/sync/runs/{id}`` shows done/total and the calls spent), and holding the report."""
+``GET /v2/sync/runs/{id}`` shows done/total and the calls spent), and holding the report.
+
+Before its first write a run stores its planned report, and after every write its ledger
+(``ledger_json``, a compact snapshot of each change's state): what a run that dies mid-write
+leaves behind, from which it is closed as ``abandoned``. Both are opaque JSON here; the sync
+reads them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .database import Database
 from .models import SyncRun
@@ -38,6 +44,31 @@ class SyncRunStore:
                 .values(phase=phase, done=done, total=total, calls=calls)
             )
 
+    def planned(self, run_id: str, report: dict[str, Any]) -> None:
+        """The report as planned, stored before the run's first write."""
+        with self.db.session() as session:
+            session.execute(
+                update(SyncRun).where(SyncRun.id == run_id).values(report_json=json.dumps(report))
+            )
+
+    def record(self, run_id: str, ledger: dict[str, Any]) -> None:
+        """The run's ledger as it is now (stored after every change of state)."""
+        with self.db.session() as session:
+            session.execute(
+                update(SyncRun).where(SyncRun.id == run_id).values(ledger_json=json.dumps(ledger))
+            )
+
+    def ledger(self, run_id: str) -> dict[str, Any] | None:
+        with self.db.session() as session:
+            row = session.get(SyncRun, run_id)
+            return _ledger_of(row) if row is not None else None
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        """Every run still marked ``running``, with its planned report and its ledger."""
+        with self.db.session() as session:
+            rows = session.scalars(select(SyncRun).where(SyncRun.status == "running"))
+            return [{**_as_dict(row), "ledger": _ledger_of(row)} for row in rows]
+
     def finish(
         self, run_id: str, *, status: str, report: dict[str, Any] | None, error: str | None = None
     ) -> None:
@@ -50,9 +81,20 @@ class SyncRunStore:
                     phase="finished",
                     finished_at=datetime.now(UTC),
                     report_json=json.dumps(report) if report is not None else None,
+                    ledger_json=None,
                     error=error,
                 )
             )
+
+    def last_succeeded_at(self) -> datetime | None:
+        """When the newest run that wrote (not a dry run) succeeded."""
+        with self.db.session() as session:
+            value = session.scalar(
+                select(func.max(SyncRun.finished_at)).where(
+                    SyncRun.status == "succeeded", SyncRun.dry_run.is_(False)
+                )
+            )
+            return _aware(value) if value is not None else None
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         with self.db.session() as session:
@@ -65,9 +107,18 @@ class SyncRunStore:
             return [_as_dict(r, with_report=False) for r in rows]
 
 
+def _ledger_of(row: SyncRun) -> dict[str, Any] | None:
+    return json.loads(row.ledger_json) if row.ledger_json else None
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands stored times back without their offset; they were stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _iso(value: datetime) -> str:
-    """ISO 8601 with its offset: SQLite hands stored times back without one."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    """ISO 8601 with its offset."""
+    return _aware(value).isoformat()
 
 
 def _as_dict(row: SyncRun, with_report: bool = True) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Entity changes are grouped by repository; each group becomes one commit on our
 ``pagerduty/sync-dependencies`` branch and one pull request (updated, never duplicated, on the
 next run) — or, with ``sync.delivery: commit``, one commit pushed straight to the catalog
 file's branch, for teams whose catalog repositories take bot commits. A host failing for one
-repository is recorded and the others still proceed.
+repository is recorded and the others still proceed; so is an entity whose edit cannot be made
+(its repository's other entities are still changed).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from ..catalog import set_depends_on
-from ..scm import ScmError, deliver_changes, parse_repo_url
+from ..catalog import CatalogError, change_depends_on
+from ..scm import deliver_changes, parse_repo_url
 from ..scm.delivery import DeliveryMode, EditOutcome
 from ..services import Services
-from .apply import ApplyResult
+from .apply import Guard, Progress, never_stop
+from .errors import describe
+from .ledger import Ledger
 from .model import BackstageChange
 
 BRANCH_NAME = "sync-dependencies"
@@ -41,12 +44,24 @@ def _body(changes: Sequence[BackstageChange]) -> str:
     return "\n".join(lines)
 
 
-def _edit_for(changes: Sequence[BackstageChange]) -> Any:
+def _edit_for(changes: Sequence[BackstageChange], refused: dict[BackstageChange, str]) -> Any:
+    """The edit of one file: each entity's planned ``dependsOn`` change applied to the text
+    the repository holds now. An entity whose edit cannot be made goes into ``refused`` with
+    the reason and the file's other entities are still changed. (The edit may run again on a
+    fresh copy after a lost push race, so it starts from scratch each time.)"""
+
     def edit(text: str) -> EditOutcome:
         original = text
         diffs = []
         for change in changes:
-            result = set_depends_on(text, change.entity_ref, list(change.depends_on))
+            try:
+                result = change_depends_on(
+                    text, change.entity_ref, add=change.added, remove=change.removed
+                )
+            except CatalogError as exc:
+                refused[change] = exc.message
+                continue
+            refused.pop(change, None)
             text = result.text
             if result.changed:
                 diffs.append(result.diff)
@@ -55,8 +70,16 @@ def _edit_for(changes: Sequence[BackstageChange]) -> Any:
     return edit
 
 
-def apply_repositories(services: Services, changes: Sequence[BackstageChange]) -> ApplyResult:
-    result = ApplyResult()
+def apply_repositories(
+    services: Services,
+    changes: Sequence[BackstageChange],
+    ledger: Ledger,
+    *,
+    guard: Guard = never_stop,
+    on_repository: Progress | None = None,
+) -> None:
+    """One commit (and pull request) per repository; a repository the host refuses fails
+    its own changes only, and ``guard`` is asked before each repository is written."""
     integrations = services.config.section("integrations")
     # The config schema allows only the two modes.
     mode: DeliveryMode = (
@@ -66,41 +89,61 @@ def apply_repositories(services: Services, changes: Sequence[BackstageChange]) -
     for change in changes:
         assert change.location is not None
         groups[change.location.group_key].append(change)
-    for repo, repo_changes in sorted(groups.items()):
-        by_path: dict[str, list[BackstageChange]] = defaultdict(list)
-        for change in repo_changes:
-            assert change.location is not None
-            by_path[change.location.path or "catalog-info.yaml"].append(change)
-        branch = repo_changes[0].location.branch if repo_changes[0].location else None
-        try:
-            location = parse_repo_url(repo, integrations)
-            delivered = deliver_changes(
-                location,
-                {path: _edit_for(group) for path, group in by_path.items()},
-                integrations=integrations,
-                commit_message=(
-                    f"Sync spec.dependsOn of {len(repo_changes)} component(s) with PagerDuty"
-                ),
-                mode=mode,
-                branch=branch,
-                branch_name=BRANCH_NAME,
-                title=TITLE,
-                body=_body(repo_changes),
-            )
-        except ScmError as exc:
-            result.failed += [{**c.as_dict(), "error": f"{repo}: {exc}"} for c in repo_changes]
-            result.deliveries.append({"repository": repo, "error": str(exc)})
-            continue
-        result.applied += [c.as_dict() for c in repo_changes]
-        result.deliveries.append(
-            {
-                "repository": repo,
-                "mode": mode,
-                "changed": delivered.changed,
-                "branch": delivered.branch,
-                "pullRequestUrl": delivered.pull_request_url,
-                "pullRequestNumber": delivered.pull_request_number,
-                "commitSha": delivered.commit_sha,
-            }
+    for done, (repo, repo_changes) in enumerate(sorted(groups.items()), start=1):
+        stop = guard()
+        if stop is not None:
+            ledger.stop(stop)
+            return
+        ledger.begin(repo_changes)
+        _deliver_repository(services, repo, repo_changes, ledger, integrations, mode)
+        if on_repository is not None:
+            on_repository(done)
+
+
+def _deliver_repository(
+    services: Services,
+    repo: str,
+    changes: list[BackstageChange],
+    ledger: Ledger,
+    integrations: dict[str, Any],
+    mode: DeliveryMode,
+) -> None:
+    by_path: dict[str, list[BackstageChange]] = defaultdict(list)
+    for change in changes:
+        assert change.location is not None
+        by_path[change.location.path or "catalog-info.yaml"].append(change)
+    branch = changes[0].location.branch if changes[0].location else None
+    refused: dict[BackstageChange, str] = {}
+    try:
+        location = parse_repo_url(repo, integrations)
+        delivered = deliver_changes(
+            location,
+            {path: _edit_for(group, refused) for path, group in by_path.items()},
+            integrations=integrations,
+            commit_message=f"Sync spec.dependsOn of {len(changes)} component(s) with PagerDuty",
+            mode=mode,
+            branch=branch,
+            branch_name=BRANCH_NAME,
+            title=TITLE,
+            body=_body(changes),
         )
-    return result
+    except Exception as exc:  # this repository only: the others are still delivered
+        error = describe(exc)
+        ledger.failed(changes, f"{repo}: {error}")
+        ledger.delivered({"repository": repo, "error": error})
+        return
+    for change, why in refused.items():
+        assert change.location is not None
+        ledger.failed([change], f"{repo} ({change.location.path}): {why}")
+    ledger.delivered(
+        {
+            "repository": repo,
+            "mode": mode,
+            "changed": delivered.changed,
+            "branch": delivered.branch,
+            "pullRequestUrl": delivered.pull_request_url,
+            "pullRequestNumber": delivered.pull_request_number,
+            "commitSha": delivered.commit_sha,
+        }
+    )
+    ledger.applied([c for c in changes if c not in refused])

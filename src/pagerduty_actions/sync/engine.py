@@ -17,11 +17,14 @@ from ..errors import InputError
 from ..pagerduty import PagerDutyClient
 from ..services import Services
 from ..store.settings import MappingStore, SettingsStore
-from .apply import ApplyResult, apply_files_in_place, apply_pagerduty
+from .apply import Guard, apply_files_in_place, apply_pagerduty, never_stop
 from .deliver import apply_repositories
+from .errors import describe
+from .ledger import Ledger, Recorder
 from .mapping import build_mapping, resolve_depends_on
-from .model import BackstageGraph, Mapping, MappingStatus, Plan, Strategy
+from .model import BackstageGraph, Mapping, Plan, Strategy
 from .plan import plan as make_plan
+from .report import planned_report, with_outcome
 from .sources import (
     MANAGED_BY_LOCATION,
     SOURCE_LOCATION,
@@ -54,9 +57,25 @@ def effective_strategy(services: Services, requested: str | None) -> Strategy:
 
 
 class SyncEngine:
-    def __init__(self, services: Services, progress: ProgressCallback | None = None) -> None:
+    """Runs one sync. ``guard`` is asked before every write whether the run may still write
+    (the run's lease, a stop request); ``on_planned(report)`` receives the planned report
+    before the first write and ``on_record(snapshot)`` the ledger after every state change,
+    so the run's record is never behind what was sent (see ``ledger``)."""
+
+    def __init__(
+        self,
+        services: Services,
+        progress: ProgressCallback | None = None,
+        *,
+        guard: Guard = never_stop,
+        on_planned: Callable[[dict[str, Any]], None] | None = None,
+        on_record: Recorder | None = None,
+    ) -> None:
         self.services = services
         self.progress = progress or (lambda phase, done, total, calls: None)
+        self.guard = guard
+        self.on_planned = on_planned or (lambda report: None)
+        self.on_record = on_record
 
     def run(self, options: SyncOptions) -> dict[str, Any]:
         started = time.monotonic()
@@ -65,6 +84,7 @@ class SyncEngine:
             return {
                 "strategy": "disabled",
                 "dryRun": options.dry_run,
+                "status": "succeeded",
                 "message": "dependency sync is disabled: nothing was read or written "
                 "(set the dependency-sync-strategy setting or sync.strategy in the config)",
                 "counts": {"changes": 0, "calls": 0},
@@ -97,10 +117,17 @@ class SyncEngine:
         plan = _scoped(make_plan(graph, pd_graph, mapping, strategy), mapping, options.entities)
         plan.problems = problems + plan.problems
         planning_seconds = time.monotonic() - planning_started
-        result = ApplyResult()
-        if not options.dry_run:
-            result = self._apply(client, plan, calls)
-        report = _report(strategy, options, mapping, plan, result)
+        report = planned_report(strategy, options.dry_run, mapping, plan)
+        snapshot = None
+        if not options.dry_run and (plan.pagerduty or plan.backstage):
+            self.on_planned(report)
+            ledger = Ledger([*plan.pagerduty, *plan.backstage], on_record=self.on_record)
+            try:
+                self._apply(client, plan, ledger, calls)
+            except Exception as exc:  # the record says what was done; the run ends with it
+                ledger.interrupt(describe(exc))
+            snapshot = ledger.snapshot()
+        report = with_outcome(report, snapshot)
         report["counts"]["calls"] = calls()
         report["callsByEndpoint"] = _calls_since(by_endpoint_before, client.stats.snapshot())
         report["timing"] = {
@@ -109,8 +136,9 @@ class SyncEngine:
         }
         return report
 
-    def _apply(self, client: Any, plan: Plan, calls: Callable[[], int]) -> ApplyResult:
-        result = ApplyResult()
+    def _apply(
+        self, client: PagerDutyClient, plan: Plan, ledger: Ledger, calls: Callable[[], int]
+    ) -> None:
         total = len(plan.pagerduty)
         done = 0
 
@@ -120,30 +148,46 @@ class SyncEngine:
             self.progress("writing PagerDuty", done, total, calls())
 
         batch_size = int(self.services.config.section("sync").get("batchSize", 100))
-        result.merge(
-            apply_pagerduty(client, plan.pagerduty, batch_size=batch_size, on_batch=on_batch)
+        apply_pagerduty(
+            client,
+            plan.pagerduty,
+            ledger,
+            batch_size=batch_size,
+            on_batch=on_batch,
+            guard=self.guard,
         )
-        unlocated = [c for c in plan.backstage if c.location is None]
-        result.failed += [
-            {
-                **c.as_dict(),
-                "error": f"{c.entity_ref}: no {MANAGED_BY_LOCATION} or {SOURCE_LOCATION} "
-                "annotation says where its catalog file is; change spec.dependsOn by hand",
-            }
-            for c in unlocated
-        ]
+        for change in plan.backstage:
+            if change.location is None:
+                ledger.failed(
+                    [change],
+                    f"{change.entity_ref}: no {MANAGED_BY_LOCATION} or {SOURCE_LOCATION} "
+                    "annotation says where its catalog file is; change spec.dependsOn by hand",
+                )
         in_place = [
             c
             for c in plan.backstage
             if c.location and c.location.kind == "file" and not c.location.repo_url
         ]
-        elsewhere = [c for c in plan.backstage if c not in in_place and c not in unlocated]
+        elsewhere = [c for c in plan.backstage if c.location and c not in in_place]
+        targets = len({c.location.target for c in in_place if c.location}) + len(
+            {c.location.group_key for c in elsewhere if c.location}
+        )
+        if not targets or ledger.stopped:
+            return
+        self.progress("writing catalog files", 0, targets, calls())
+        files_done = 0
+
+        def on_target(_: int) -> None:
+            nonlocal files_done
+            files_done += 1
+            self.progress("writing catalog files", files_done, targets, calls())
+
         if in_place:
-            result.merge(apply_files_in_place(in_place))
-        if elsewhere:
-            self.progress("writing catalog files", 0, len(elsewhere), calls())
-            result.merge(apply_repositories(self.services, elsewhere))
-        return result
+            apply_files_in_place(in_place, ledger, guard=self.guard, on_file=on_target)
+        if elsewhere and not ledger.stopped:
+            apply_repositories(
+                self.services, elsewhere, ledger, guard=self.guard, on_repository=on_target
+            )
 
 
 def load_catalog(services: Services) -> BackstageGraph:
@@ -197,43 +241,3 @@ def _scoped(plan: Plan, mapping: Mapping, entities: tuple[str, ...]) -> Plan:
     plan.backstage = [c for c in plan.backstage if c.entity_ref in wanted]
     plan.kept = [k for k in plan.kept if mapping.service_to_entity.get(k.dependent) in wanted]
     return plan
-
-
-def _report(
-    strategy: Strategy, options: SyncOptions, mapping: Mapping, plan: Plan, result: ApplyResult
-) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    for entry in mapping.entries:
-        by_status[entry.status.value] = by_status.get(entry.status.value, 0) + 1
-    changes = [c.as_dict() for c in plan.pagerduty] + [c.as_dict() for c in plan.backstage]
-    return {
-        "strategy": strategy.value,
-        "dryRun": options.dry_run,
-        "changes": changes,
-        "applied": result.applied,
-        "failed": result.failed,
-        "notAttempted": result.not_attempted,
-        "deliveries": result.deliveries,
-        "kept": [
-            {"dependent": k.dependent, "supporting": k.supporting, "reason": k.reason}
-            for k in plan.kept
-        ],
-        "unmapped": [
-            {"entityRef": e.entity_ref, "status": e.status.value, "detail": e.detail}
-            for e in mapping.entries
-            if e.status is not MappingStatus.MAPPED
-        ],
-        "problems": plan.problems,
-        "counts": {
-            "entities": len(mapping.entries),
-            "mapped": by_status.get("mapped", 0),
-            "byStatus": by_status,
-            "changes": plan.change_count,
-            "pagerdutyChanges": len(plan.pagerduty),
-            "backstageChanges": len(plan.backstage),
-            "applied": len(result.applied),
-            "failed": len(result.failed),
-            "notAttempted": len(result.not_attempted),
-            "kept": len(plan.kept),
-        },
-    }

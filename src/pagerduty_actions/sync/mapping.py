@@ -57,20 +57,32 @@ def resolve_entry(entity_ref: str, entry: str) -> str:
 
 def resolve_depends_on(graph: BackstageGraph) -> list[str]:
     """Fill ``graph.resolved`` for every ``dependsOn`` entry; return one problem per entry that
-    does not parse (its resolution is None, so it is never acted on, only kept as written)."""
+    does not parse (its resolution is None, so it is never acted on, only kept as written:
+    the rest of the run goes on, and a real run edits the entity exactly as a dry run says).
+    Each problem names the entity, its file and document, and the fix."""
     problems: list[str] = []
     for ref in sorted(graph.entities):
-        for entry in graph.entities[ref].depends_on:
+        entity = graph.entities[ref]
+        for entry in entity.depends_on:
             try:
                 graph.resolved[(ref, entry)] = resolve_entry(ref, entry)
             except (InvalidEntityRefError, TypeError, AttributeError) as error:
                 graph.resolved[(ref, entry)] = None
                 reason = getattr(error, "reason", "not a string")
                 problems.append(
-                    f"{ref}: dependsOn entry {entry!r} is not an entity ref ({reason}); "
-                    "it is kept as written and not synced"
+                    f"{entity_label(entity)}: dependsOn entry {entry!r} is not an entity ref "
+                    f"({reason}); it is kept as written and not synced. Fix it in the catalog "
+                    "file ([kind:][namespace/]name, e.g. component:checkout) or remove it"
                 )
     return problems
+
+
+def entity_label(entity: CatalogEntity) -> str:
+    """``component:default/checkout`` with where it is written, when known:
+    ``component:default/checkout (catalog/checkout.yaml, document 1)``."""
+    if entity.location is None:
+        return entity.ref
+    return f"{entity.ref} ({entity.location.describe()})"
 
 
 @dataclass(frozen=True)

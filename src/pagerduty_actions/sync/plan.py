@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog import InvalidEntityRefError
-from .mapping import namespace_of, resolve_entry
+from .mapping import entity_label, namespace_of, resolve_entry
 from .model import (
     BackstageChange,
     BackstageGraph,
@@ -130,7 +130,9 @@ class _View:
                     self.backstage_edges.add((ref, target))
                 elif target.startswith("component:") and target not in self.graph.entities:
                     self.problems.append(
-                        f"{ref}: depends on {target}, which is not in the catalog; not synced"
+                        f"{entity_label(self.graph.entities[ref])}: depends on {target}, which "
+                        "is not in the catalog; not synced (add the component to the catalog, "
+                        "or correct or remove the entry)"
                     )
 
     def _collect_pagerduty_edges(self) -> None:

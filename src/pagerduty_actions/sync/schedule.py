@@ -12,9 +12,9 @@ import threading
 
 from ..errors import ActionError, StartupError
 from ..services import Services
-from .engine import SyncOptions, effective_strategy
+from . import service
+from .engine import effective_strategy
 from .model import Strategy
-from .runs import SyncRun
 
 _LOG = logging.getLogger("pagerduty_actions.sync.schedule")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -75,7 +75,7 @@ class SyncScheduler:
             if effective_strategy(self.services, None) is Strategy.DISABLED:
                 _LOG.debug("scheduled sync skipped: the strategy is disabled")
                 return None
-            run = SyncRun(self.services, SyncOptions(), started_by="schedule")
+            run = service.start(self.services, {}, started_by="schedule")
         except ActionError as exc:
             _LOG.info("scheduled sync skipped: %s", exc.message)
             return None
@@ -83,12 +83,7 @@ class SyncScheduler:
             _LOG.warning("scheduled sync could not start: %s", exc)
             return None
         try:
-            report = run.execute()
-            _LOG.info(
-                "scheduled sync %s: %s change(s)",
-                run.id,
-                report.get("counts", {}).get("changes", 0),
-            )
+            run.execute()  # its end is logged and stored by the run itself
         except Exception as exc:
             _LOG.warning("scheduled sync %s failed: %s", run.id, exc)
         return run.id
