@@ -207,11 +207,11 @@ class SyncRun:
             return report
         finally:
             self._done.set()
-            self.active.remove(self)
             try:
                 self.leases.release(LEASE_NAME, self.owner or "")
             except Exception as exc:  # it expires on its own
                 _LOG.warning("sync run %s: the lease could not be released: %s", self.id, exc)
+            self.active.remove(self)  # last: a stopping server waits for this
 
     def start_in_background(self) -> threading.Thread:
         def target() -> None:
