@@ -292,3 +292,28 @@ def test_failures_after_the_first_write_end_partial_and_a_rerun_completes_the_re
         assert sync(services, "both")["changes"] == []
     finally:
         services.close()
+
+
+def test_a_catalog_file_that_is_not_yaml_is_a_problem_of_that_file(
+    pd: SandboxServer, tmp_path: Path, sqlite_url: str
+) -> None:
+    """search's file is broken: it is left out of the run (nothing is changed for it on
+    either side, its PagerDuty edges are kept), and everything else is synced."""
+    files = write_entity_files(tmp_path / "catalog", entities())
+    files["search"].write_text("kind: Component\nmetadata: {name: search\n", encoding="utf-8")
+    services = make_services(
+        pd, sqlite_url, tmp_path / "d", catalog={"files": [str(tmp_path / "catalog/*.yaml")]}
+    )
+    try:
+        report = sync(services, "backstage")
+    finally:
+        services.close()
+    assert any(
+        p.startswith(f"{files['search'].resolve()} at line ") and "not valid YAML" in p
+        for p in report["problems"]
+    ), report["problems"]
+    assert report["status"] == "succeeded"
+    assert [(c["kind"], c["dependent"], c["supporting"]) for c in report["applied"]] == [
+        ("add", IDS["checkout"], IDS["payments"])
+    ]
+    assert ("checkout", "search") in pd_edges(pd) and ("search", "db") in pd_edges(pd)

@@ -97,8 +97,9 @@ class SyncEngine:
             return client.stats.total - calls_before
 
         self.progress("reading the catalog", 0, 0, calls())
-        graph = load_catalog(self.services)
-        problems = resolve_depends_on(graph)
+        problems: list[str] = []
+        graph = load_catalog(self.services, problems)
+        problems += resolve_depends_on(graph)
         keys = key_index(client, graph)
         overrides = MappingStore(self.services.db).overrides() if self.services.db else {}
         mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)
@@ -190,13 +191,18 @@ class SyncEngine:
             )
 
 
-def load_catalog(services: Services) -> BackstageGraph:
-    """The components to sync: from catalog files when configured, else the catalog API."""
+def load_catalog(services: Services, problems: list[str] | None = None) -> BackstageGraph:
+    """The components to sync: from catalog files when configured, else the catalog API.
+
+    Given ``problems``, a catalog file that cannot be used (not YAML, over the YAML budget,
+    unreadable) is a problem of that file there, and its components are left out of the run
+    (so nothing is changed for them, on either side), instead of stopping the whole run.
+    """
     require_catalog_source(services)
     config = services.config
     files = config.section("catalog").get("files")
     if files:
-        return load_backstage_graph_from_files(list(files), Path.cwd())
+        return load_backstage_graph_from_files(list(files), Path.cwd(), problems)
     backstage = config.section("backstage")
     return load_backstage_graph_from_api(str(backstage["baseUrl"]), backstage.get("token"))
 

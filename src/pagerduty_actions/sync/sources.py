@@ -186,9 +186,13 @@ def load_backstage_graph_from_api(
     return build_backstage_graph(e for e in entities if e is not None)
 
 
-def load_backstage_graph_from_files(globs: list[str], base: Path) -> BackstageGraph:
-    """Every component of the catalog files matching ``globs`` (relative to ``base``)."""
-    return build_backstage_graph(load_catalog_files(globs, base))
+def load_backstage_graph_from_files(
+    globs: list[str], base: Path, problems: list[str] | None = None
+) -> BackstageGraph:
+    """Every component of the catalog files matching ``globs`` (relative to ``base``). Given
+    ``problems``, a file that cannot be used is skipped and said there (see
+    :func:`load_catalog_files`)."""
+    return build_backstage_graph(load_catalog_files(globs, base, problems))
 
 
 # -- the PagerDuty side --------------------------------------------------------------------------
