@@ -31,6 +31,7 @@ from sync_world import (
     write_entity_files,
 )
 
+from pagerduty_actions.errors import ConflictError
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.server import create_app
 from pagerduty_actions.services import Services
@@ -204,3 +205,47 @@ def test_a_holder_whose_process_is_gone_is_recognised(database_url: str) -> None
         assert store.acquire(LEASE_NAME, 60, reclaim=holder_gone) is None  # a live holder
     finally:
         db.dispose()
+
+
+def test_a_run_of_a_dead_replica_is_closed_once_its_lease_expires(
+    pd: SandboxServer, tmp_path: Path, database_url: str
+) -> None:
+    """Another machine's process died mid-run: its lease cannot be checked, only waited out.
+    Until it expires a start is refused; then the next run closes it as abandoned (with what
+    it recorded) and runs."""
+    write_entity_files(tmp_path / "catalog", entities())
+    services = make_services(
+        pd, database_url, tmp_path / "d", catalog={"files": [str(tmp_path / "catalog/*.yaml")]}
+    )
+    assert services.db is not None
+    runs = SyncRunStore(services.db)
+    dead = runs.create("backstage", False, "replica-2")
+    change = {"side": "pagerduty", "kind": "add", "dependent": "PA", "supporting": "PB",
+              "reason": "r"}  # fmt: skip
+    other = {**change, "dependent": "PC"}
+    runs.planned(dead, {"strategy": "backstage", "dryRun": False, "changes": [change, other],
+                        "applied": [], "failed": [], "notAttempted": [], "counts": {}})  # fmt: skip
+    runs.record(dead, {"states": "ap", "errors": {}, "deliveries": [], "stopped": None})
+    elsewhere = f"{new_owner().rsplit('.', 1)[0]}.0123456789ab"  # a pid on another host
+    with services.db.session() as session:
+        session.add(
+            Lease(name=LEASE_NAME, owner=elsewhere,
+                  expires_at=datetime.now(UTC) + timedelta(seconds=30))
+        )  # fmt: skip
+    try:
+        with pytest.raises(ConflictError):
+            service.start(services, {"strategy": "backstage"}, started_by="test")
+        assert runs.get(dead)["status"] == "running"  # type: ignore[index]
+        with services.db.session() as session:  # the dead holder's lease runs out
+            session.execute(
+                update(Lease).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        report = service.run(services, {"strategy": "backstage"}, started_by="test")
+        closed = runs.get(dead)
+    finally:
+        services.close()
+    assert report["status"] == "succeeded"
+    assert closed is not None and closed["status"] == "abandoned"
+    assert closed["report"]["applied"] == [change]
+    assert closed["report"]["notAttempted"] == [other]
+    assert closed["report"]["status"] == "abandoned" and closed["finishedAt"]
