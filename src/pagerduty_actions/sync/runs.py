@@ -4,10 +4,11 @@ ending with its report.
 ``sync/service.py`` starts runs here for every way in (the action, ``POST /v2/sync``, the
 schedule, the CLI), so the lock, the record and the report are the same whichever way in.
 
-- **One at a time**: a run holds the ``dependency-sync`` lease in the database. A heartbeat
-  thread renews it every quarter of ``sync.leaseSeconds`` (so a long git push never outlives
-  it), and before every write the run renews it once more: when that fails (another process
-  holds it, the database is gone) the run writes nothing more and its report says why.
+- **One at a time**: a run holds the ``dependency-sync`` lease in the database. A
+  ``Heartbeat`` (``store/heartbeat.py``) renews it every quarter of ``sync.leaseSeconds``, so
+  a long git push never outlives it, and before every write the run renews it once more: when
+  that fails (another process holds it, the database is gone) the run writes nothing more
+  and its report says why.
 - **Recorded as it writes**: the planned report is stored before the first write and the
   ledger after every write (``ledger``), so a run whose process dies leaves a record.
 - **Closed when its process is gone**: whoever takes the lease next (a new run, on any
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..errors import ConflictError, ServiceUnavailableError
 from ..services import Services
+from ..store.heartbeat import Heartbeat
 from ..store.leases import LeaseStore, holder_gone
 from ..store.sync_runs import SyncRunStore
 from .engine import SyncEngine, SyncOptions, effective_strategy
@@ -132,7 +134,9 @@ class SyncRun:
         except BaseException:
             self.leases.release(LEASE_NAME, self.owner)
             raise
-        self._done = threading.Event()
+        self._heartbeat = Heartbeat(
+            self._renew, self.lease_seconds / HEARTBEATS_PER_LEASE, f"dependency sync {self.id}"
+        )
         self._stop_reason: str | None = None
         self._record_error: str | None = None
         self._planned: dict[str, Any] | None = None
@@ -150,12 +154,14 @@ class SyncRun:
     def may_write(self) -> str | None:
         """None when the run may send its next write, else why not. Renews the lease: a run
         that cannot confirm it still holds the lease must not write."""
+        if self._heartbeat.lost.is_set():
+            self.stop(LEASE_LOST)
         if self._stop_reason is not None:
             return self._stop_reason
         if self._record_error is not None:
             return self._record_error
         try:
-            held = self.leases.renew(LEASE_NAME, self.owner or "", self.lease_seconds)
+            held = self._renew()
         except Exception as exc:
             _LOG.warning("sync run %s: the lease could not be renewed: %s", self.id, exc)
             held = False
@@ -163,18 +169,8 @@ class SyncRun:
             self.stop(LEASE_LOST)
         return self._stop_reason
 
-    def _heartbeat(self) -> None:
-        interval = self.lease_seconds / HEARTBEATS_PER_LEASE
-        while not self._done.wait(interval):
-            try:
-                held = self.leases.renew(LEASE_NAME, self.owner or "", self.lease_seconds)
-            except Exception as exc:  # the database may be back for the next beat
-                _LOG.warning("sync run %s: the lease could not be renewed: %s", self.id, exc)
-                continue
-            if not held:
-                _LOG.warning("sync run %s lost its lease; it stops writing", self.id)
-                self.stop(LEASE_LOST)
-                return
+    def _renew(self) -> bool:
+        return self.leases.renew(LEASE_NAME, self.owner or "", self.lease_seconds)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -182,36 +178,35 @@ class SyncRun:
         """Run to the end; the report is stored and returned. An error before anything was
         planned is stored and raised; after that the report says what happened."""
         started = time.monotonic()
-        heartbeat = threading.Thread(
-            target=self._heartbeat, name=f"sync-lease-{self.id}", daemon=True
-        )
-        heartbeat.start()
         try:
-            engine = SyncEngine(
-                self.services,
-                self._progress_to(listener),
-                guard=self.may_write,
-                on_planned=self._store_planned,
-                on_record=self._store_ledger,
-            )
-            try:
-                report = engine.run(self.options)
-            except BaseException as exc:
-                self._finish(self._report_after(exc), started)
-                mapped = as_action_error(exc)
-                if self._planned is None and isinstance(exc, Exception) and mapped is not None:
-                    raise mapped from None
-                raise
-            report["runId"] = self.id
-            self._finish(report, started)
-            return report
+            with self._heartbeat:
+                return self._run(listener, started)
         finally:
-            self._done.set()
             try:
                 self.leases.release(LEASE_NAME, self.owner or "")
             except Exception as exc:  # it expires on its own
                 _LOG.warning("sync run %s: the lease could not be released: %s", self.id, exc)
             self.active.remove(self)  # last: a stopping server waits for this
+
+    def _run(self, listener: Listener | None, started: float) -> dict[str, Any]:
+        engine = SyncEngine(
+            self.services,
+            self._progress_to(listener),
+            guard=self.may_write,
+            on_planned=self._store_planned,
+            on_record=self._store_ledger,
+        )
+        try:
+            report = engine.run(self.options)
+        except BaseException as exc:
+            self._finish(self._report_after(exc), started)
+            mapped = as_action_error(exc)
+            if self._planned is None and isinstance(exc, Exception) and mapped is not None:
+                raise mapped from None
+            raise
+        report["runId"] = self.id
+        self._finish(report, started)
+        return report
 
     def start_in_background(self) -> threading.Thread:
         def target() -> None:

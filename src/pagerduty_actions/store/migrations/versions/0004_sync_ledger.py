@@ -1,15 +1,15 @@
 """A sync run's ledger (each planned change's state, stored as it writes), so a run whose
 process dies is closed as abandoned with what it had done.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
