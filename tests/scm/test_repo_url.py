@@ -214,3 +214,44 @@ def test_local_without_local_integration_is_refused(local_root: Path) -> None:
 def test_file_url_with_remote_host_is_refused(local_root: Path) -> None:
     with pytest.raises(InvalidRepoUrlError):
         parse_repo_url("file://server/share/repo", {"local": [{"root": str(local_root)}]})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "${BARE_GIT_REMOTE}",
+        "relative/path",
+        "git@github.com:acme/payments.git",
+        "http://github.com/acme/payments",
+        "https://github.com/acme",
+        "github.com?owner=acme",
+        "evil.example.com?owner=a&repo=b",
+        "github.com?owner=acme&repo=pay%20ments",
+        "file://elsewhere/x.git",
+    ],
+)
+def test_a_refused_value_is_shown_in_the_message(value: str) -> None:
+    """The author sees what the template actually passed, not only what was expected."""
+    with pytest.raises((InvalidRepoUrlError, HostNotAllowedError)) as err:
+        parse_repo_url(value, INTEGRATIONS)
+    assert repr(value) in err.value.message
+
+
+def test_a_refused_local_path_is_shown_with_the_config_that_allows_it(tmp_path: Path) -> None:
+    target = tmp_path / "repos" / "svc.git"
+    with pytest.raises(HostNotAllowedError) as err:
+        parse_repo_url(target.as_uri(), {})
+    assert repr(target.as_uri()) in err.value.message
+    assert "none configured" in err.value.message
+    assert f"integrations: {{local: [{{root: {target.parent}}}]}}" in err.value.message
+
+
+def test_a_long_refused_value_is_cut_short_and_credentials_stay_hidden() -> None:
+    long_value = "x" * 5000
+    with pytest.raises(InvalidRepoUrlError) as err:
+        parse_repo_url(long_value, INTEGRATIONS)
+    assert "(truncated, 5000 characters)" in err.value.message
+    assert len(err.value.message) < 600
+    with pytest.raises(InvalidRepoUrlError) as err:
+        parse_repo_url("https://user:s3cr3t-value@github.com/acme/payments", INTEGRATIONS)
+    assert "'https://[REDACTED]@github.com/acme/payments'" in err.value.message

@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..redaction import REDACTED, clip
 from .errors import HostNotAllowedError, InvalidRepoUrlError
 
 RepoKind = Literal["github", "gitlab", "local"]
 HOSTED_KINDS: tuple[Literal["github", "gitlab"], ...] = ("github", "gitlab")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+#: How much of a refused repoUrl a message quotes (ScmError redacts the whole message too).
+_SHOWN_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,14 @@ def parse_repo_url(value: str, integrations: Mapping[str, Any] | None) -> RepoLo
         return _parse_https(text, integrations)
     if text.startswith("git@") or re.match(r"^[^/?]+@[^/?]+:", text):
         raise InvalidRepoUrlError(
-            "repoUrl: SSH URLs are not supported; use host?owner=...&repo=... or an https URL"
+            f"repoUrl {_shown(text)}: SSH URLs are not supported; use host?owner=...&repo=... "
+            "or an https URL"
         )
     if "?" in text:
         return _parse_picker(text, integrations)
     raise InvalidRepoUrlError(
-        "repoUrl: expected host?owner=...&repo=..., an https URL or a local path"
+        f"repoUrl {_shown(text)}: expected host?owner=...&repo=..., an https URL or an "
+        "absolute local path"
     )
 
 
@@ -101,7 +106,7 @@ def integration_label(location: RepoLocation) -> str:
 
 def _parse_picker(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     host_part, _, query = text.partition("?")
-    host = _check_host(host_part)
+    host = _check_host(host_part, text)
     params = parse_qs(query, keep_blank_values=True)
 
     def one(key: str) -> str:
@@ -114,29 +119,33 @@ def _parse_picker(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     repo = one("repo")
     if not owner or not repo:
         raise InvalidRepoUrlError(
-            f"repoUrl {host}?...: both owner and repo are required, "
+            f"repoUrl {_shown(text)}: both owner and repo are required, "
             "as in github.com?owner=org&repo=name"
         )
-    kind = _kind_for(host, integrations)
-    return _hosted(kind, host, owner.split("/"), repo)
+    kind = _kind_for(host, integrations, text)
+    return _hosted(kind, host, owner.split("/"), repo, text)
 
 
 def _parse_https(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     parts = urlsplit(text)
     if parts.scheme.lower() != "https":
         raise InvalidRepoUrlError(
-            f"repoUrl: the {parts.scheme!r} scheme is not supported; use https:// "
-            "or host?owner=...&repo=..."
+            f"repoUrl {_shown(text)}: the {parts.scheme!r} scheme is not supported; use "
+            "https:// or host?owner=...&repo=..."
         )
     if "@" in parts.netloc:
-        # Never echo the URL: the user-info may be a token.
+        # Never echo the user-info: it may be a token. The rest of the URL is shown.
+        hidden = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rpartition('@')[2]}").geturl()
         raise InvalidRepoUrlError(
-            "repoUrl must not carry credentials; the token comes from the integrations config"
+            f"repoUrl {_shown(hidden)} must not carry credentials; the token comes from the "
+            "integrations config"
         )
     if parts.query or parts.fragment:
-        raise InvalidRepoUrlError("repoUrl: an https repository URL takes no ?query or #fragment")
-    host = _check_host(parts.netloc)
-    kind = _kind_for(host, integrations)
+        raise InvalidRepoUrlError(
+            f"repoUrl {_shown(text)}: an https repository URL takes no ?query or #fragment"
+        )
+    host = _check_host(parts.netloc, text)
+    kind = _kind_for(host, integrations, text)
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if kind == "gitlab" and "-" in segments:
         segments = segments[: segments.index("-")]
@@ -146,21 +155,25 @@ def _parse_https(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
         segments[-1] = segments[-1][: -len(".git")]
     if len(segments) < 2:
         raise InvalidRepoUrlError(
-            f"repoUrl https://{host}/...: expected https://{host}/<owner>/<repo>"
+            f"repoUrl {_shown(text)}: expected https://{host}/<owner>/<repo>"
         )
-    return _hosted(kind, host, segments[:-1], segments[-1])
+    return _hosted(kind, host, segments[:-1], segments[-1], text)
 
 
 def _parse_local(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     if text.lower().startswith("file:"):
         parts = urlsplit(text)
         if parts.netloc not in ("", "localhost"):
-            raise InvalidRepoUrlError("repoUrl: a file:// URL must name a local path")
+            raise InvalidRepoUrlError(
+                f"repoUrl {_shown(text)}: a file:// URL must name a local path"
+            )
         raw = unquote(parts.path)
     else:
         raw = text
     if "\x00" in raw or not raw.startswith("/"):
-        raise InvalidRepoUrlError("repoUrl: a local repository must be an absolute path")
+        raise InvalidRepoUrlError(
+            f"repoUrl {_shown(text)}: a local repository must be an absolute path"
+        )
     roots = [
         Path(str(e["root"])).resolve()
         for e in _entries(integrations, "local")
@@ -170,8 +183,9 @@ def _parse_local(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     if not any(path == root or path.is_relative_to(root) for root in roots):
         listed = ", ".join(str(r) for r in roots) or "none configured"
         raise HostNotAllowedError(
-            f"repoUrl: local repository {raw!r} is not under a configured "
-            f"integrations.local root (roots: {listed}); symlinks and '..' are resolved first"
+            f"repoUrl {_shown(text)}: local repository is not under a configured "
+            f"integrations.local root (roots: {listed}); symlinks and '..' are resolved "
+            f"first. To allow it: integrations: {{local: [{{root: {path.parent}}}]}}"
         )
     name = path.name[: -len(".git")] if path.name.endswith(".git") else path.name
     return RepoLocation(
@@ -194,35 +208,50 @@ def _entries(integrations: Mapping[str, Any], kind: str) -> list[Mapping[str, An
     return [e for e in value if isinstance(e, Mapping)]
 
 
-def _check_host(raw: str) -> str:
+def _shown(value: str) -> str:
+    """The refused value as a message quotes it: cut short, quoted (redacted by ScmError)."""
+    return repr(clip(value, _SHOWN_CHARS))
+
+
+def _check_host(raw: str, text: str) -> str:
     host = raw.strip().lower().rstrip("/")
     if not _HOST.match(host):
-        raise InvalidRepoUrlError(f"repoUrl: {raw[:80]!r} is not a host name")
+        raise InvalidRepoUrlError(
+            f"repoUrl {_shown(text)}: {clip(raw, 80)!r} is not a host name"
+        )
     return host
 
 
-def _kind_for(host: str, integrations: Mapping[str, Any]) -> Literal["github", "gitlab"]:
+def _kind_for(
+    host: str, integrations: Mapping[str, Any], text: str
+) -> Literal["github", "gitlab"]:
     for kind in HOSTED_KINDS:
         if any(str(e.get("host", "")).lower() == host for e in _entries(integrations, kind)):
             return kind
     raise HostNotAllowedError(
-        f"repoUrl: host {host!r} is not configured; add it under integrations.github or "
-        "integrations.gitlab (with a token) to allow it",
+        f"repoUrl {_shown(text)}: host {host!r} is not configured; add it under "
+        "integrations.github or integrations.gitlab (with a token) to allow it",
         host=host,
     )
 
 
 def _hosted(
-    kind: Literal["github", "gitlab"], host: str, owner_segments: list[str], repo: str
+    kind: Literal["github", "gitlab"],
+    host: str,
+    owner_segments: list[str],
+    repo: str,
+    text: str,
 ) -> RepoLocation:
     if kind == "github" and len(owner_segments) != 1:
         raise InvalidRepoUrlError(
-            f"repoUrl: a GitHub repository is owner/repo; got {'/'.join(owner_segments)}/{repo}"
+            f"repoUrl {_shown(text)}: a GitHub repository is owner/repo; got "
+            f"{'/'.join(owner_segments)}/{repo}"
         )
     for segment in [*owner_segments, repo]:
         if not _SEGMENT.match(segment) or segment.endswith("."):
             raise InvalidRepoUrlError(
-                f"repoUrl: {segment[:80]!r} is not a valid owner, group or repository name"
+                f"repoUrl {_shown(text)}: {clip(segment, 80)!r} is not a valid owner, group "
+                "or repository name"
             )
     owner = "/".join(owner_segments)
     return RepoLocation(
