@@ -50,8 +50,11 @@ class WorkArea:
     @classmethod
     def claim(cls, data_dir: Path) -> WorkArea:
         """Sweep what dead processes left in ``<data_dir>/work/``, then claim a folder there
-        for this process, held until :meth:`close` or the process's end."""
-        root = data_dir / WORK_DIR
+        for this process, held until :meth:`close` or the process's end.
+
+        The folder is absolute even for a relative ``dataDir`` (the default ``.data``): git
+        runs in subfolders of it and would read a relative path from there."""
+        root = data_dir.resolve() / WORK_DIR
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         sweep(root)
         for _ in range(_CLAIM_TRIES):

@@ -228,3 +228,18 @@ def test_an_unwritable_data_dir_is_a_start_up_error(tmp_path: Path) -> None:
     )
     with pytest.raises(StartupError, match=r"dataDir .* set dataDir"):
         build_services(config)
+
+
+def test_a_relative_data_dir_gives_an_absolute_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git runs inside these folders: a relative ``.data/work/...`` would be read from there
+    (the annotate action cloned into a nested folder and found no catalog file)."""
+    monkeypatch.chdir(tmp_path)
+    area = WorkArea.claim(Path(".data"))
+    try:
+        assert area.folder.is_absolute()
+        assert area.folder.parent == tmp_path / ".data" / "work"
+        assert area.mkdtemp("scm-").is_absolute()
+    finally:
+        area.close()
