@@ -154,9 +154,7 @@ def _parse_https(text: str, integrations: Mapping[str, Any]) -> RepoLocation:
     if segments and segments[-1].endswith(".git"):
         segments[-1] = segments[-1][: -len(".git")]
     if len(segments) < 2:
-        raise InvalidRepoUrlError(
-            f"repoUrl {_shown(text)}: expected https://{host}/<owner>/<repo>"
-        )
+        raise InvalidRepoUrlError(f"repoUrl {_shown(text)}: expected https://{host}/<owner>/<repo>")
     return _hosted(kind, host, segments[:-1], segments[-1], text)
 
 
@@ -216,15 +214,11 @@ def _shown(value: str) -> str:
 def _check_host(raw: str, text: str) -> str:
     host = raw.strip().lower().rstrip("/")
     if not _HOST.match(host):
-        raise InvalidRepoUrlError(
-            f"repoUrl {_shown(text)}: {clip(raw, 80)!r} is not a host name"
-        )
+        raise InvalidRepoUrlError(f"repoUrl {_shown(text)}: {clip(raw, 80)!r} is not a host name")
     return host
 
 
-def _kind_for(
-    host: str, integrations: Mapping[str, Any], text: str
-) -> Literal["github", "gitlab"]:
+def _kind_for(host: str, integrations: Mapping[str, Any], text: str) -> Literal["github", "gitlab"]:
     for kind in HOSTED_KINDS:
         if any(str(e.get("host", "")).lower() == host for e in _entries(integrations, kind)):
             return kind
