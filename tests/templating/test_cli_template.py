@@ -104,12 +104,12 @@ def test_dry_run_prints_a_progress_line_per_step(
     args += ["--output", str(out), "--config", str(config_file)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert lines[0].split()[:3] == ["pagerduty", "pagerduty:service:create", "completed"]
     assert lines[1].split()[:3] == ["files", "fetch:template", "completed"]
     assert lines[2].split()[:3] == ["publish", "publish:github", "skipped"]
     assert lines[0].split()[3].endswith("s")
-    assert "sandbox: no PagerDuty credentials configured" in result.output
+    assert "dry run against the built-in PagerDuty sandbox: nothing was created" in result.output
     assert (out / "README.md").read_text() == "# checkout\n"
 
 
@@ -181,3 +181,20 @@ def test_task_id_makes_a_rerun_replay(template: Path, tmp_path: Path, config_fil
         outputs.append(json.loads(result.stdout)["log"])
     created = [e for e in outputs[0] if e["stepId"] == "pagerduty"]
     assert created and created == [e for e in outputs[1] if e["stepId"] == "pagerduty"]
+
+
+def test_an_output_folder_an_earlier_run_wrote_is_emptied_and_reused(
+    template: Path, tmp_path: Path, config_file: Path
+) -> None:
+    """The README's loop run twice: the second run must not say "is not empty"."""
+    out = tmp_path / "out"
+    args = ["template", "run", str(template), "--values", str(values(tmp_path)), "--dry-run"]
+    args += ["--output", str(out), "--config", str(config_file)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    (out / "stale.txt").write_text("from the first run")
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert sorted(p.name for p in out.iterdir()) == [cli_template.OUTPUT_MARKER, "README.md"]
+    listed = second.stdout.split(f"workspace {out}", 1)[1].split()
+    assert listed == ["README.md"]  # the marker is not one of the run's files

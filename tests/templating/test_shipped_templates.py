@@ -2,14 +2,14 @@
 
 Picked up generically: any ``templates/<name>/template.yaml`` with ``values.example.yaml``
 beside it. A template that needs a git repository writes ``${BARE_GIT_REMOTE}`` in its
-example values; the test replaces it with the URL of a bare repository on disk, seeded from
-``templates/<name>/test-remote/`` when that folder exists. So the shipped templates cannot rot.
+example values; the test replaces it with the URL of a bare repository on disk, made as
+``template run`` makes it (templating/example_remote: seeded from ``templates/<name>/test-remote/``
+when that folder exists). So the shipped templates cannot rot.
 """
 
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,13 +21,13 @@ from pagerduty_actions.paths import data_dir
 from pagerduty_actions.registry import Registry
 from pagerduty_actions.server import create_app
 from pagerduty_actions.services import Services
+from pagerduty_actions.templating import example_remote
 from pagerduty_actions.templating.lint import lint_file
 from pagerduty_actions.templating.preflight import action_schemas
 from pagerduty_actions.templating.runner import TemplateRunner
 from pagerduty_actions.templating.template import load_template
 
 TEMPLATES = sorted(data_dir("templates").glob("*/template.yaml"))
-REMOTE_MARKER = "${BARE_GIT_REMOTE}"
 
 
 def test_there_are_shipped_templates() -> None:
@@ -40,36 +40,10 @@ def example_values(template: Path, tmp_path: Path) -> dict[str, Any]:
     values: dict[str, Any] = YAML(typ="safe", pure=True).load(
         (template.parent / "values.example.yaml").read_text(encoding="utf-8")
     )
-    return _substitute(values, lambda: bare_remote(template.parent, tmp_path))
-
-
-def _substitute(value: Any, remote: Any) -> Any:
-    if isinstance(value, str) and REMOTE_MARKER in value:
-        return value.replace(REMOTE_MARKER, remote())
-    if isinstance(value, dict):
-        return {k: _substitute(v, remote) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, remote) for v in value]
-    return value
-
-
-def bare_remote(template_dir: Path, tmp_path: Path) -> str:
-    """A bare repository with one commit (the template's test-remote/ files, if any)."""
-    bare, work = tmp_path / "remote.git", tmp_path / "remote-work"
-    if not bare.exists():
-        git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-        seed = template_dir / "test-remote"
-        if seed.is_dir():
-            shutil.copytree(seed, work)
-        else:
-            work.mkdir()
-            (work / "README.md").write_text("seed\n")
-        subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
-        subprocess.run([*git, "-C", str(work), "add", "-A"], check=True)
-        subprocess.run([*git, "-C", str(work), "commit", "-q", "-m", "seed"], check=True)
-        subprocess.run([*git, "-C", str(work), "push", "-q", str(bare), "main"], check=True)
-    return bare.as_uri()
+    if not example_remote.uses_placeholder(values):
+        return values
+    remote = example_remote.ensure_remote(template.parent, "remote", tmp_path)
+    return dict(example_remote.substitute(values, remote.as_uri()))
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[p.parent.name for p in TEMPLATES])

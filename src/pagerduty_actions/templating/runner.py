@@ -10,6 +10,10 @@ records it as skipped with its rendered input and a real run stops there with a 
 Before any step: the template is linted (errors stop the run) and the values are checked
 against the parameter schemas. A failing step stops the run; later steps do not run and
 the report names the step and the reason. Nothing is retried.
+
+In a dry run each step of ours records its rendered input and its plan; in a real run, what
+it made (see run_effects: git is real even when PagerDuty is the sandbox, so a sandbox
+service id is not pushed to a hosted repository unless ``allow_real_git``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ from pagerduty_actions.templating.known_actions import (
     proxy_route,
 )
 from pagerduty_actions.templating.preflight import action_schemas, preflight
+from pagerduty_actions.templating.run_effects import (
+    SandboxDeliveryRefused,
+    check_delivery,
+    effects_of,
+)
 from pagerduty_actions.templating.run_report import (
     COMPLETED,
     FAILED,
@@ -71,6 +80,7 @@ class TemplateRunner:
         proxy_name: str = DEFAULT_PROXY_NAME,
         renderer: TemplateRenderer | None = None,
         caller: Caller | None = None,
+        allow_real_git: bool = False,
     ) -> None:
         self._registry = registry
         self._services = services
@@ -78,6 +88,8 @@ class TemplateRunner:
         self._renderer = renderer or TemplateRenderer()
         self._caller = caller or Caller("template-runner")
         self._actions = action_schemas(registry)
+        #: Push sandbox service ids to hosted git repositories anyway (``--allow-real-git``).
+        self._allow_real_git = allow_real_git
 
     def run(
         self,
@@ -206,14 +218,17 @@ class _Run:
         # native actions get: a re-run with the same task id replays instead of repeating.
         item = context.get("each")
         suffix = f"{result.id}[{item['key']}]" if isinstance(item, dict) else str(result.id)
+        many = "each" in context
         if action in self.runner._actions:
-            return self._our_action(action, params, result, key_suffix=suffix).output
+            return self._our_action(
+                action, params, result, key_suffix=suffix, step_input=params, many=many
+            ).output
         if action in BUILTINS:
             return self._builtin(action, params, result)
         if action == HTTP_BACKSTAGE_REQUEST:
             route = proxy_route(str(params.get("path", "")), self.runner._proxy)
             if route is not None:
-                return self._proxy_request(route, params, result, suffix)
+                return self._proxy_request(route, params, result, suffix, many)
         return self._backstage_only(action, params, result)
 
     def _our_action(
@@ -223,14 +238,26 @@ class _Run:
         result: StepResult,
         *,
         key_suffix: str,
+        step_input: dict[str, Any],
+        many: bool,
         dry_run: bool = False,
         key: str | None = None,
     ) -> RunResult:
         dry = self.dry_run or dry_run
         spec = self.runner._registry.get(action)
+        services = self.runner._services
+        integrations = services.config.section("integrations")
+        if dry:
+            _note(result, "input", self.scrub.value(step_input), many)
         if dry and not spec.supports_dry_run:
-            result.input = self.scrub.value(params)
             raise _Skip(f"{action} has no dry run")
+        if not dry and not self.runner._allow_real_git:
+            try:
+                check_delivery(
+                    action, params, sandbox=services.sandbox_mode, integrations=integrations
+                )
+            except SandboxDeliveryRefused as exc:
+                raise StepFailure(str(exc)) from None
         outcome = self.runner._registry.run(
             action,
             params,
@@ -245,10 +272,27 @@ class _Run:
             self._log(result, line.get("message", ""), line.get("level", "info"))
         if isinstance(outcome.output, dict) and outcome.output.get("sandbox"):
             self.report.sandbox = True
+        if dry:
+            _note(result, "plan", self._plan_of(outcome.output), many)
+        else:
+            self.report.effects += effects_of(
+                action, params, outcome.output, step_id=result.id,
+                sandbox=outcome.sandbox or services.sandbox_mode, integrations=integrations,
+            )  # fmt: skip
         return outcome
 
+    def _plan_of(self, output: dict[str, Any]) -> Any:
+        """The action's ``plan``, else its whole dry-run output; never an integration key."""
+        plan = output.get("plan", output)
+        return self.scrub.value(_without_keys(plan))
+
     def _proxy_request(
-        self, route: ProxyRoute, params: dict[str, Any], result: StepResult, suffix: str
+        self,
+        route: ProxyRoute,
+        params: dict[str, Any],
+        result: StepResult,
+        suffix: str,
+        many: bool,
     ) -> dict[str, Any]:
         action = route.action_id
         method = str(params.get("method", "")).upper()
@@ -267,8 +311,8 @@ class _Run:
             )
         key = headers.get("idempotency-key")
         outcome = self._our_action(
-            action, body, result, key_suffix=suffix, dry_run=route.dry_run,
-            key=str(key) if key else None,
+            action, body, result, key_suffix=suffix, step_input=params, many=many,
+            dry_run=route.dry_run, key=str(key) if key else None,
         )  # fmt: skip
         return {
             "code": 200,
@@ -331,9 +375,9 @@ class _Run:
         return shown
 
     def _log(self, result: StepResult, message: str, level: str = "info") -> None:
-        self.report.log.append(
-            {"stepId": result.id, "level": level, "message": self.scrub.text(str(message))}
-        )
+        text = self.scrub.text(str(message))
+        self.report.log.append({"stepId": result.id, "level": level, "message": text})
+        result.log.append({"level": level, "message": text})
 
     def _record(self, result: StepResult) -> None:
         self.report.steps.append(result)
@@ -348,6 +392,30 @@ def _result(step: dict[str, Any], status: str) -> StepResult:
     action = step.get("action") if isinstance(step.get("action"), str) else "?"
     name = step.get("name") if isinstance(step.get("name"), str) else (step_id or action)
     return StepResult(id=step_id, name=str(name), action=str(action), status=status)
+
+
+def _note(result: StepResult, name: str, value: Any, many: bool) -> None:
+    """Set a step's ``input``/``plan``; a step with ``each:`` gets one per item, in a list."""
+    if not many:
+        setattr(result, name, value)
+        return
+    items = getattr(result, name)
+    setattr(result, name, [*(items or []), value])
+
+
+_SECRET_KEYS = frozenset({"integrationKey", "integration_key"})
+
+
+def _without_keys(value: Any) -> Any:
+    """``value`` with every integration key masked, at any depth (the plan leaves us)."""
+    if isinstance(value, dict):
+        return {
+            key: ("***" if key in _SECRET_KEYS and item else _without_keys(item))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_keys(item) for item in value]
+    return value
 
 
 def _message(exc: Exception) -> str:
