@@ -36,6 +36,24 @@ def template_paths() -> dict[str, Any]:
             "directoryContents": files,
         },
     }
+    step = {
+        "type": "object",
+        "required": ["id", "name", "action", "status"],
+        "properties": {
+            "id": {"type": ["string", "null"]},
+            "name": {"type": "string"},
+            "action": {"type": "string"},
+            "status": {"enum": ["completed", "skipped", "failed", "not-run"]},
+            "seconds": {"type": "number"},
+            "reason": {"type": "string"},
+            "input": {"description": "The rendered input of our step (or a skipped one)."},
+            "plan": {
+                "description": "What our action would do: its plan output (the write requests), "
+                "else its dry-run output; a list, one per item, for a step with each:."
+            },
+            "dryRun": {"type": "boolean"},
+        },
+    }
     dry_run_response = {
         "type": "object",
         "required": ["directoryContents", "log", "output", "steps"],
@@ -46,7 +64,7 @@ def template_paths() -> dict[str, Any]:
                 "items": {"type": "object", "properties": {"body": {"type": "object"}}},
             },
             "output": {"type": "object"},
-            "steps": {"type": "array", "items": {"type": "object"}},
+            "steps": {"type": "array", "items": step},
             "sandbox": {"type": "boolean"},
             "error": {
                 "type": "object",
