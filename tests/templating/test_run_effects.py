@@ -31,6 +31,7 @@ from pagerduty_actions.cli import main
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.registry import Registry
 from pagerduty_actions.services import Services
+from pagerduty_actions.templating.run_effects import effects_of
 from pagerduty_actions.templating.run_report import RunReport
 from pagerduty_actions.templating.runner import TemplateRunner
 from pagerduty_actions.templating.template import parse_template
@@ -270,3 +271,32 @@ def test_the_cli_json_report_lists_effects_with_the_example_remote(
     assert commit["what"] == "commit" and commit["sandbox"] is False and commit["local"] is True
     assert commit["repository"] == str(remote) and commit["branch"] == "main"
     assert f"names sandbox service {service['id']}" == commit["note"]
+
+
+def test_a_sync_reports_its_dependency_writes_as_sandbox_and_its_deliveries_as_real() -> None:
+    """The sync's report shape (sync/ledger.py): PagerDuty changes, then commits and pull
+    requests per repository, and catalog files edited in place."""
+    output = {
+        "applied": [
+            {"side": "pagerduty", "kind": "add", "dependent": "P1", "supporting": "P2"},
+            {"side": "backstage", "entityRef": "component:default/a"},
+        ],
+        "deliveries": [
+            {"repository": "github.com/acme/a", "changed": True, "branch": "pagerduty/sync",
+             "commitSha": "c0ffee", "pullRequestUrl": "https://github.com/acme/a/pull/7"},
+            {"repository": "github.com/acme/b", "changed": False, "commitSha": None},
+            {"target": "/srv/catalog/b.yaml", "mode": "in-place", "changed": True},
+        ],
+    }  # fmt: skip
+    effects = effects_of(
+        "pagerduty:dependencies:sync", {}, output, step_id="sync", sandbox=True, integrations={}
+    )
+    assert [(e.what, e.sandbox) for e in effects] == [
+        ("1 PagerDuty dependency change(s)", True),
+        ("commit", False),
+        ("pull request", False),
+        ("catalog file edited", False),
+    ]
+    assert effects[1].id == "c0ffee" and effects[1].repository == "github.com/acme/a"
+    assert effects[2].url == "https://github.com/acme/a/pull/7"
+    assert effects[3].repository == "/srv/catalog/b.yaml" and effects[3].local is True
