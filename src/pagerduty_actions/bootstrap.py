@@ -25,7 +25,8 @@ from .pagerduty import (
 )
 from .redaction import register_secret
 from .services import Services
-from .store import Database, DatabaseUnavailable
+from .store import Database, DatabaseUnavailable, IdempotencyStore
+from .store.encryption import KEY_FILE, EncryptionKeyError
 from .work_area import WorkArea
 
 _LOG = logging.getLogger("pagerduty_actions.startup")
@@ -44,6 +45,7 @@ def build_services(config: Config, *, migrate: bool = True, check_scopes: bool =
     services = Services(config=config, db=db)
     try:
         _claim_work_area(services)
+        _prepare_encryption(services, seal_old_rows=migrate)
         _attach_pagerduty(services)
     except StartupError:
         services.close()
@@ -91,6 +93,32 @@ def _claim_work_area(services: Services) -> None:
             f"dataDir {services.config.data_dir}: cannot keep work folders in it "
             f"({exc.strerror or exc}); set dataDir (or serve --data-dir) to a writable folder"
         ) from None
+
+
+def _prepare_encryption(services: Services, *, seal_old_rows: bool) -> None:
+    """Load (or generate) the key that encrypts stored idempotency responses, and encrypt the
+    rows an older version wrote in clear; a key that cannot be used stops start-up."""
+    try:
+        cipher = services.record_cipher()
+    except EncryptionKeyError as exc:
+        raise StartupError(f"{exc} (config: {services.config.source})") from None
+    db = services.db
+    assert db is not None
+    if db.dialect != "sqlite" and not services.config.section("idempotency").get("encryptionKey"):
+        _LOG.warning(
+            "idempotency.encryptionKey is not set: stored responses are encrypted with the key "
+            "generated in %s; every server process sharing this database needs the same key, "
+            "so set idempotency.encryptionKey in each",
+            services.config.data_dir / KEY_FILE,
+        )
+    if not seal_old_rows:
+        return
+    try:
+        sealed = IdempotencyStore(db, cipher=cipher).seal_clear_rows()
+    except DatabaseUnavailable as exc:
+        raise StartupError(f"{exc}. Check database.url in {services.config.source}.") from None
+    if sealed:
+        _LOG.info("encrypted %d idempotency value(s) stored in clear by an older version", sealed)
 
 
 def _attach_pagerduty(services: Services) -> None:

@@ -70,6 +70,7 @@ def serve(
     from waitress.server import create_server
 
     from .server import create_app
+    from .store.retention import start_retention
     from .sync.runs import STOP_GRACE_SECONDS, active_runs, close_abandoned
     from .sync.schedule import start_schedule
 
@@ -106,6 +107,7 @@ def serve(
     except StartupError as exc:
         services.close()
         raise click.ClickException(str(exc)) from None
+    start_retention(services)  # deletes old rows hourly; services.close() stops it
     url = f"http://{config.host}:{server.effective_port}"
     click.echo(f"pagerduty-actions {__version__} listening on {url} (config: {config.source})")
     if local_token:

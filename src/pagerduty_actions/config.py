@@ -133,7 +133,9 @@ def _schema_validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-_SECRET_KEYS = frozenset({"token", "apiToken", "clientSecret", "password"})
+_SECRET_KEYS = frozenset(
+    {"token", "apiToken", "clientSecret", "password", "encryptionKey", "previousEncryptionKeys"}
+)
 
 
 def validate_config(data: Mapping[str, Any], source: str = "config") -> Config:
@@ -150,7 +152,8 @@ def validate_config(data: Mapping[str, Any], source: str = "config") -> Config:
 def _hide_secret(data: Mapping[str, Any], path: str, message: str) -> str:
     """A schema message quotes the offending value; for a secret, say what is wrong without it
     (``config check`` output lands in terminals and CI logs)."""
-    key = re.split(r"[.\[]", path)[-1]
+    names = re.findall(r"\.([^.\[]+)", path)  # a list item is hidden as its list's key is
+    key = names[-1] if names else ""
     if key not in _SECRET_KEYS:
         return message
     value = _value_at(data, path)

@@ -40,8 +40,10 @@ from .redaction import QUOTE_LIMIT, clip
 from .services import Services
 from .store import DatabaseUnavailable, IdempotencyStore
 from .store.audit import AuditLog
+from .store.encryption import StoredDataUnreadable
 from .store.heartbeat import Heartbeat
 from .store.idempotency import (
+    DEFAULT_RETENTION_HOURS,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IdempotencyLeaseLost,
@@ -320,6 +322,11 @@ class Registry:
                 raise ConflictError(str(exc), retryable=True, retry_after=exc.retry_after) from None
             except DatabaseUnavailable as exc:
                 raise ServiceUnavailableError(str(exc)) from None
+            except StoredDataUnreadable as exc:
+                # Running again could make a second service: refuse until the key is back.
+                raise ServiceUnavailableError(
+                    f"{exc}; the action was not run again", retryable=False
+                ) from None
             if reservation.response is not None:
                 stored = reservation.response
                 return RunResult(
@@ -434,6 +441,8 @@ def _idempotency_store(services: Services) -> IdempotencyStore:
     section = services.config.section("idempotency")
     return IdempotencyStore(
         services.db,
+        cipher=services.record_cipher(),
+        retention_hours=float(section.get("retentionHours", DEFAULT_RETENTION_HOURS)),
         lease_seconds=float(section.get("leaseSeconds", 30)),
         wait_seconds=float(section.get("waitSeconds", 0)),
         retry_after_seconds=float(section.get("retryAfterSeconds", 2)),

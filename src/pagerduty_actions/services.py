@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .store import Database
+from .store.encryption import RecordCipher
 from .work_area import WorkArea
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ class Services:
     startup_problems: dict[str, str] = field(default_factory=dict)
     # This process's folder under <dataDir>/work/ for temporary files (see work_area).
     work: WorkArea | None = None
+    # Encrypts what the idempotency table keeps (store.encryption); made on first use.
+    cipher: RecordCipher | None = None
     _work_lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
@@ -54,6 +57,14 @@ class Services:
             if self.work is None:
                 self.work = WorkArea.claim(self.config.data_dir)
             return self.work.folder
+
+    def record_cipher(self) -> RecordCipher:
+        """The key(s) of ``idempotency.encryptionKey``, else of ``<dataDir>/idempotency.key``
+        (generated on first use); raises ``EncryptionKeyError`` when neither is usable."""
+        with self._work_lock:
+            if self.cipher is None:
+                self.cipher = RecordCipher.from_config(self.config)
+            return self.cipher
 
     def close(self) -> None:
         if self.work is not None:

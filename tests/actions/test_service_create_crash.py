@@ -26,6 +26,7 @@ from sqlalchemy import select
 from pagerduty_actions.registry import request_hash
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.store import Database, IdempotencyStore
+from pagerduty_actions.store.encryption import RecordCipher
 from pagerduty_actions.store.models import ActionRun, IdempotencyRecord
 
 ACTION = "pagerduty:service:create"
@@ -36,7 +37,9 @@ BODY = {
     "alertGrouping": "time",
     "integrations": [{"type": "events_api_v2"}],
 }
-LEASE = {"leaseSeconds": 2, "retryAfterSeconds": 1}
+# The server that dies and the one that resumes share the database, so they share its key.
+ENCRYPTION_KEY = "ZmFrZS1rZXktZm9yLXRoZS1jcmFzaC10ZXN0cy0wMDA="
+LEASE = {"leaseSeconds": 2, "retryAfterSeconds": 1, "encryptionKey": ENCRYPTION_KEY}
 
 
 def account(pd: SandboxServer) -> Any:
@@ -79,7 +82,7 @@ def recorded_progress(database_url: str) -> dict[str, Any]:
         with db.session() as session:
             row = session.scalars(select(IdempotencyRecord)).one()
             assert row.state == "running" and row.progress_json is not None
-            return dict(json.loads(row.progress_json))
+            return dict(json.loads(RecordCipher([ENCRYPTION_KEY]).open(row.progress_json, "")))
     finally:
         db.dispose()
 
@@ -198,7 +201,7 @@ def test_a_resumed_create_that_fails_rolls_back_and_frees_the_key(
         orphan = acct.create_service(
             {"name": BODY["name"], "escalation_policy": {"id": policy["id"]}}, unique_names=True
         )["id"]
-    store = IdempotencyStore(db)
+    store = IdempotencyStore(db, cipher=app.extensions["pagerduty_actions"].services.cipher)
     dead = store.reserve("backstage", KEY, ACTION, request_hash(ACTION, BODY))
     store.save_progress(dead, {"step": "creating the service", "serviceId": orphan})
     store.release(dead)  # as if its lease had lapsed

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from pagerduty_actions.store import Database, IdempotencyStore
+from pagerduty_actions.store.encryption import RecordCipher
 from pagerduty_actions.store.idempotency import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
@@ -97,8 +98,13 @@ def test_concurrent_duplicates_run_once(
 def test_two_processes_share_keys_through_the_database(
     make_app: Callable[..., Flask], database_url: str, auth: Auth
 ) -> None:
-    """Two apps (as two server processes would) on one database never both run."""
-    first, second = make_app(database_url), make_app(database_url)
+    """Two apps (as two server processes would) on one database, with one key, never both
+    run."""
+    shared = {"waitSeconds": 10, "encryptionKey": RecordCipher.new_key()}
+    first, second = (
+        make_app(database_url, idempotency=shared),
+        make_app(database_url, idempotency=shared),
+    )
     headers = auth(**{"Idempotency-Key": "k-two-apps"})
     barrier = threading.Barrier(2)
     results: list[int] = []
@@ -119,7 +125,7 @@ def test_two_processes_share_keys_through_the_database(
 def test_waiting_duplicate_gets_409_when_the_first_outlasts_the_wait(database_url: str) -> None:
     db = Database(database_url)
     db.migrate()
-    store = IdempotencyStore(db, wait_seconds=0.2)
+    store = IdempotencyStore(db, cipher=RecordCipher.generated(), wait_seconds=0.2)
     held = store.reserve("c", "k", "a", "h")
     assert not held.is_replay
     with pytest.raises(IdempotencyInProgress):
@@ -136,7 +142,13 @@ def test_a_crashed_holder_is_taken_over_after_its_lease(database_url: str) -> No
     db = Database(database_url)
     db.migrate()
     clock = [datetime(2026, 1, 1, tzinfo=UTC)]
-    store = IdempotencyStore(db, lease_seconds=60, wait_seconds=0.1, now=lambda: clock[0])
+    store = IdempotencyStore(
+        db,
+        cipher=RecordCipher.generated(),
+        lease_seconds=60,
+        wait_seconds=0.1,
+        now=lambda: clock[0],
+    )
     crashed = store.reserve("c", "k", "a", "h")
     clock[0] += timedelta(seconds=61)
     taken = store.reserve("c", "k", "a", "h")
@@ -177,7 +189,9 @@ def test_a_renewed_lease_holds_and_a_lapsed_run_is_resumed_with_its_progress(
     db = Database(database_url)
     db.migrate()
     clock = [datetime(2026, 1, 1, tzinfo=UTC)]
-    store = IdempotencyStore(db, lease_seconds=30, now=lambda: clock[0])
+    store = IdempotencyStore(
+        db, cipher=RecordCipher.generated(), lease_seconds=30, now=lambda: clock[0]
+    )
     first = store.reserve("c", "k", "a", "h")
     store.save_progress(first, {"serviceId": "P1", "integrationIds": ["I1"]})
     clock[0] += timedelta(seconds=25)
@@ -203,7 +217,7 @@ def test_a_failed_run_with_work_left_is_resumed_at_once_and_one_without_runs_afr
 ) -> None:
     db = Database(database_url)
     db.migrate()
-    store = IdempotencyStore(db, lease_seconds=900)
+    store = IdempotencyStore(db, cipher=RecordCipher.generated(), lease_seconds=900)
     failed = store.reserve("c", "k", "a", "h")
     store.save_progress(failed, {"serviceId": "P1"})
     store.release(failed)  # its rollback left P1 behind

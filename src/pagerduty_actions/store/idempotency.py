@@ -10,6 +10,11 @@ records what it has made so far on the row (:meth:`save_progress`). A crashed ho
 renewing; once its lease lapses the next request with the key takes the row over, progress
 and all, and finishes or undoes the work. A run that failed with nothing left to resume
 releases the key so that a retry runs afresh.
+
+What a row keeps about the request (the response, which carries integration keys, and the
+progress) is encrypted (see encryption). A response is replayed for
+``idempotency.retentionHours`` (default 7 days) after the run finished; after that the key
+behaves as a new key, and the retention pruner deletes the row.
 """
 
 from __future__ import annotations
@@ -22,11 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .database import Database, DatabaseUnavailable
+from .encryption import RecordCipher
 from .models import IdempotencyRecord
+
+DEFAULT_RETENTION_HOURS = 7 * 24
+_SEAL_BATCH = 500
 
 
 class IdempotencyKeyReused(Exception):
@@ -68,11 +77,22 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def forgettable(cutoff: datetime, now: datetime) -> ColumnElement[bool]:
+    """Rows last written before ``cutoff`` that no live run holds: finished runs (whose key
+    is now a new key) and records of interrupted runs nobody retried in that time."""
+    return and_(
+        IdempotencyRecord.updated_at < cutoff,
+        or_(IdempotencyRecord.state == "done", IdempotencyRecord.lease_expires_at < now),
+    )
+
+
 class IdempotencyStore:
     def __init__(
         self,
         db: Database,
         *,
+        cipher: RecordCipher,
+        retention_hours: float = DEFAULT_RETENTION_HOURS,
         lease_seconds: float = 30.0,
         wait_seconds: float = 0.0,
         retry_after_seconds: float = 2.0,
@@ -80,6 +100,8 @@ class IdempotencyStore:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
+        self.cipher = cipher
+        self.retention = timedelta(hours=retention_hours)
         self.lease_seconds = lease_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.wait_seconds = wait_seconds
@@ -95,6 +117,9 @@ class IdempotencyStore:
             if self._try_insert(scope, key, action_id, request_hash, owner):
                 return Reservation(scope, key, owner)
             row = self._get(scope, key)
+            if row is not None and self._expired(row):
+                self._forget(row)  # an expired key behaves as a new key
+                continue
             if row is not None:
                 if row.request_hash != request_hash:
                     raise IdempotencyKeyReused(
@@ -102,10 +127,18 @@ class IdempotencyStore:
                         f"{'another action' if row.action_id != action_id else 'different input'}"
                     )
                 if row.state == "done" and row.response_json is not None:
-                    return Reservation(scope, key, row.owner, json.loads(row.response_json))
-                if _utc(row.lease_expires_at) < self.now() and self._take_over(row, owner):
-                    progress = json.loads(row.progress_json) if row.progress_json else None
-                    return Reservation(scope, key, owner, progress=progress)
+                    response = self._open(
+                        row.response_json, f"the stored response of Idempotency-Key {key!r}"
+                    )
+                    return Reservation(scope, key, row.owner, response)
+                if _utc(row.lease_expires_at) < self.now():
+                    progress = (
+                        self._open(row.progress_json, f"the progress of Idempotency-Key {key!r}")
+                        if row.progress_json
+                        else None
+                    )  # read before taking over: a key we cannot read is left as it was
+                    if self._take_over(row, owner):
+                        return Reservation(scope, key, owner, progress=progress)
             if time.monotonic() >= deadline:
                 raise IdempotencyInProgress(
                     f"a request with Idempotency-Key {key!r} is still running; retry in "
@@ -124,7 +157,7 @@ class IdempotencyStore:
         Raises :class:`IdempotencyLeaseLost` when another request has taken the key over: the
         caller must stop writing, since that request is now finishing the work.
         """
-        text = json.dumps(progress) if progress else None
+        text = self.cipher.seal(json.dumps(progress)) if progress else None
         if not self._update_running(reservation, {"progress_json": text}):
             raise IdempotencyLeaseLost(
                 f"this run lost Idempotency-Key {reservation.key!r} to a later request with "
@@ -158,7 +191,7 @@ class IdempotencyStore:
                 )
                 .values(
                     state="done",
-                    response_json=json.dumps(response),
+                    response_json=self.cipher.seal(json.dumps(response)),
                     progress_json=None,
                     updated_at=now,
                 )
@@ -184,6 +217,55 @@ class IdempotencyStore:
                 update(IdempotencyRecord)
                 .where(*where, IdempotencyRecord.state == "running")
                 .values(lease_expires_at=self.now() - timedelta(seconds=1))
+            )
+
+    def seal_clear_rows(self) -> int:
+        """Encrypt what rows written before encryption existed hold in clear; returns how many.
+
+        Run once at start-up: their responses stay replayable, and no longer readable in the
+        database. Batches keep each transaction short; several processes may race harmlessly
+        (a row is only rewritten if it still holds the clear text that was read).
+        """
+        sealed = 0
+        for column in (IdempotencyRecord.response_json, IdempotencyRecord.progress_json):
+            while True:
+                with self.db.session() as session:
+                    rows = session.execute(
+                        select(IdempotencyRecord.scope, IdempotencyRecord.key, column)
+                        .where(column.like("{%"))
+                        .limit(_SEAL_BATCH)
+                    ).all()
+                    for scope, key, text in rows:
+                        session.execute(
+                            update(IdempotencyRecord)
+                            .where(
+                                IdempotencyRecord.scope == scope,
+                                IdempotencyRecord.key == key,
+                                column == text,
+                            )
+                            .values({column.key: self.cipher.seal(str(text))})
+                        )
+                sealed += len(rows)
+                if len(rows) < _SEAL_BATCH:
+                    break
+        return sealed
+
+    def _open(self, token: str, what: str) -> dict[str, Any]:
+        return dict(json.loads(self.cipher.open(token, what)))
+
+    def _expired(self, row: IdempotencyRecord) -> bool:
+        return row.state == "done" and _utc(row.updated_at) < self.now() - self.retention
+
+    def _forget(self, row: IdempotencyRecord) -> None:
+        """Delete an expired row, unless it changed since it was read."""
+        with self.db.session() as session:
+            session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == row.scope,
+                    IdempotencyRecord.key == row.key,
+                    IdempotencyRecord.owner == row.owner,
+                    IdempotencyRecord.state == "done",
+                )
             )
 
     def _try_insert(

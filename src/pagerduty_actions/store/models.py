@@ -13,7 +13,12 @@ class Base(DeclarativeBase):
 
 
 class IdempotencyRecord(Base):
-    """One ``Idempotency-Key`` of one caller: who holds it and, once done, the response."""
+    """One ``Idempotency-Key`` of one caller: who holds it and, once done, the response.
+
+    ``response_json`` and ``progress_json`` hold Fernet tokens of the JSON (store.encryption),
+    never the JSON itself: a response carries integration keys. A finished row is deleted
+    ``idempotency.retentionHours`` after ``updated_at`` (store.retention).
+    """
 
     __tablename__ = "idempotency_records"
 
@@ -26,14 +31,15 @@ class IdempotencyRecord(Base):
     lease_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     response_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # What the run has made so far (ids and names, never a secret), so that a retry after a
-    # crash resumes from it; null once nothing is left to resume.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # What the run has made so far (ids and names), so that a retry after a crash resumes
+    # from it; null once nothing is left to resume. Encrypted too, whatever a handler notes.
     progress_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ActionRun(Base):
-    """The audit trail: who ran which action, when, and how it ended."""
+    """The audit trail: who ran which action, when, and how it ended (kept
+    ``retention.auditDays``)."""
 
     __tablename__ = "action_runs"
 
@@ -45,7 +51,7 @@ class ActionRun(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     error_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
 
 
@@ -78,7 +84,8 @@ class MappingOverride(Base):
 
 
 class SyncRun(Base):
-    """One dependency sync run: its progress while it runs and its report after."""
+    """One dependency sync run: its progress while it runs and its report after (kept
+    ``retention.syncRunsDays``)."""
 
     __tablename__ = "sync_runs"
 
@@ -92,7 +99,7 @@ class SyncRun(Base):
     total: Mapped[int] = mapped_column(Integer)
     calls: Mapped[int] = mapped_column(Integer)
     started_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
