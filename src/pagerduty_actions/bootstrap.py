@@ -115,6 +115,8 @@ def _prepare_encryption(services: Services, *, seal_old_rows: bool) -> None:
         return
     try:
         sealed = IdempotencyStore(db, cipher=cipher).seal_clear_rows()
+        if sealed:
+            db.purge_freed_space()
     except DatabaseUnavailable as exc:
         raise StartupError(f"{exc}. Check database.url in {services.config.source}.") from None
     if sealed:

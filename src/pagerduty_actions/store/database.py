@@ -93,6 +93,22 @@ class Database:
                 f"database {self.describe()} is unreachable: {_first_line(exc)}"
             ) from exc
 
+    def purge_freed_space(self) -> None:
+        """Rewrite an SQLite file (VACUUM) and empty its write-ahead log, so values deleted or
+        overwritten (e.g. responses stored in clear by an older version) leave no copy in
+        them. PostgreSQL drops old row versions itself as it vacuums."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # no VACUUM in a txn
+                conn.exec_driver_sql("VACUUM")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(
+                f"database {self.describe()} failed: {_first_line(exc)}"
+            ) from exc
+
     def dispose(self) -> None:
         self.engine.dispose()
 
