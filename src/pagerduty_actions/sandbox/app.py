@@ -2,7 +2,9 @@
 with authentication, fault injection and request logging applied around every handler.
 
 Handlers run under the state's lock (taken in ``before_request``, released on teardown), so the
-data is consistent; fault latency is served before the lock is taken.
+data is consistent; fault latency is served before the lock is taken. A persisted state's file
+lock is held with it (see ``SandboxState.acquire_file``), and a successful write is saved
+before either is let go, so processes sharing the file see each other's changes.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def _before() -> Any:
     g.started = time.monotonic()
     g.kind = _kind(request.path)
     if g.kind == "admin":
+        _hold(state())  # a dump shows, and a reset saves, what every process shares
         return None
     st = state()
     g.template = path_template()
@@ -112,14 +115,30 @@ def _before() -> Any:
             raise PagerDutyError(
                 403, ErrorCode.ACCESS_DENIED, [f"The access token lacks the {scope} scope"]
             )
-    st.lock.acquire()
-    g.locked = True
+    _hold(st)
+    if g.caller is not None:  # the accounts may have been reloaded from the shared file
+        account = st.accounts.get(g.caller.account.name)
+        if account is None:
+            raise PagerDutyError(401, ErrorCode.AUTHENTICATION_FAILED)
+        g.caller.account = account
     return None
+
+
+def _hold(st: SandboxState) -> None:
+    st.lock.acquire()
+    try:
+        st.acquire_file()
+    except BaseException:
+        st.lock.release()
+        raise
+    g.locked = True
 
 
 def _teardown(_exc: BaseException | None) -> None:
     if g.pop("locked", False):
-        state().lock.release()
+        st = state()
+        st.release_file()
+        st.lock.release()
     write_account = g.pop("write_account", None)
     if write_account is not None:
         st = state()
@@ -129,6 +148,8 @@ def _teardown(_exc: BaseException | None) -> None:
 
 def _after(response: Response) -> Response:
     if g.get("kind", "admin") == "admin":
+        if request.method in _WRITE_METHODS and response.status_code < 400:
+            state().persist()
         return response
     for name, value in (g.get("rate_headers") or {}).items():
         response.headers.setdefault(name, value)

@@ -2,14 +2,24 @@
 
 Tests drive it over HTTP or through the Python methods here; both paths take ``lock`` so a test
 can read consistent data while requests are being served.
+
+A persisted sandbox (``persist_path``) may be shared by several processes: ``serve`` and a CLI
+command in one data dir each run the built-in sandbox on the same ``sandbox-state.json``. Each
+request holds the file's lock (``fcntl.flock`` on ``<file>.lock``) while it runs, first loads
+what another process saved since this one last read or wrote the file, and a write saves the
+whole state (atomically, by rename) before the lock is let go; so no process ever writes over
+a change it has not seen. Faults, the request log and issued OAuth tokens stay per process.
 """
 
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
+import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +85,10 @@ class SandboxState:
         self.persist_path = Path(persist_path) if persist_path else None
         self.seed_document: dict[str, Any] = {}
         self.extra_tokens: list[str] = []
+        self._file_lock_fd: int | None = None
+        self._file_depth = 0
+        # What the persist file was when this process last read or wrote it.
+        self._seen: tuple[Any, ...] | None = None
 
     def __repr__(self) -> str:
         return f"SandboxState(accounts={sorted(self.accounts)})"
@@ -97,10 +111,18 @@ class SandboxState:
 
         state = cls(seed=seed, persist_path=persist_path)
         state.extra_tokens = list(tokens)
-        if state.persist_path is not None and state.persist_path.exists():
-            document = json.loads(state.persist_path.read_text(encoding="utf-8"))
-        state.seed_document = copy.deepcopy(document if document is not None else default_seed())
-        apply_seed(state, copy.deepcopy(state.seed_document))
+        with state.lock:
+            state.acquire_file(load=False)
+            try:
+                if state.persist_path is not None and state.persist_path.exists():
+                    document = json.loads(state.persist_path.read_text(encoding="utf-8"))
+                    state._seen = state._file_version()
+                state.seed_document = copy.deepcopy(
+                    document if document is not None else default_seed()
+                )
+                apply_seed(state, copy.deepcopy(state.seed_document))
+            finally:
+                state.release_file()
         return state
 
     def add_account(self, name: str, subdomain: str, region: str = "us") -> Account:
@@ -218,12 +240,78 @@ class SandboxState:
             return dump_seed(self)
 
     def persist(self) -> None:
-        """Write the dump to ``persist_path`` when one is configured."""
+        """Write the dump to ``persist_path`` when one is configured.
+
+        Under the file's lock, after loading what another process saved since (so a process
+        that stops never writes back its stale copy over their services)."""
         if self.persist_path is None:
             return
         with self.lock:
-            text = json.dumps(self.dump(), indent=1, sort_keys=True)
-            tmp = self.persist_path.with_suffix(self.persist_path.suffix + ".tmp")
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(self.persist_path)
+            self.acquire_file()
+            try:
+                text = json.dumps(self.dump(), indent=1, sort_keys=True)
+                tmp = self.persist_path.with_name(f".{self.persist_path.name}.{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(self.persist_path)
+                assert self._file_lock_fd is not None
+                stamp = uuid.uuid4().hex.encode("ascii")
+                os.ftruncate(self._file_lock_fd, 0)
+                os.pwrite(self._file_lock_fd, stamp, 0)
+                self._seen = self._file_version()
+            finally:
+                self.release_file()
+
+    def acquire_file(self, load: bool = True) -> None:
+        """Hold the persist file against other processes (re-entrant; call with ``lock``
+        held) and, with ``load``, take in what another process saved since we last saw it."""
+        if self.persist_path is None:
+            return
+        if self._file_depth == 0:
+            if self._file_lock_fd is None:
+                self.persist_path.parent.mkdir(parents=True, exist_ok=True)
+                lock_path = self.persist_path.with_name(self.persist_path.name + ".lock")
+                self._file_lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._file_lock_fd, fcntl.LOCK_EX)
+            try:
+                if load:
+                    self._load_if_changed()
+            except BaseException:
+                fcntl.flock(self._file_lock_fd, fcntl.LOCK_UN)
+                raise
+        self._file_depth += 1
+
+    def release_file(self) -> None:
+        """Let other processes at the persist file again (after ``acquire_file``)."""
+        if self.persist_path is None or self._file_depth == 0:
+            return
+        self._file_depth -= 1
+        if self._file_depth == 0 and self._file_lock_fd is not None:
+            fcntl.flock(self._file_lock_fd, fcntl.LOCK_UN)
+
+    def _file_version(self) -> tuple[Any, ...] | None:
+        """The write stamp in the lock file plus the state file's identity: any save by any
+        process changes it, even two within one tick of the file system's clock."""
+        assert self.persist_path is not None and self._file_lock_fd is not None
+        try:
+            st = os.stat(self.persist_path)
+        except FileNotFoundError:
+            return None
+        stamp = os.pread(self._file_lock_fd, 64, 0)
+        return (stamp, st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _load_if_changed(self) -> None:
+        from pagerduty_actions.sandbox.seed import apply_seed
+
+        version = self._file_version()
+        if version is None or version == self._seen:
+            return
+        assert self.persist_path is not None
+        document = json.loads(self.persist_path.read_text(encoding="utf-8"))
+        grants = self.oauth_grants
+        self.accounts.clear()
+        self.tokens.clear()
+        self.oauth_clients.clear()
+        self.vendors.clear()
+        apply_seed(self, {k: v for k, v in document.items() if k != "faults"})
+        self.oauth_grants = {t: g for t, g in grants.items() if g.account in self.accounts}
+        self._seen = version
