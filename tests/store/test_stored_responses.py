@@ -16,7 +16,7 @@ from store_helpers import post, stored_bytes
 
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
-from pagerduty_actions.errors import StartupError
+from pagerduty_actions.errors import ConfigError, StartupError
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.store import Database, IdempotencyStore
 from pagerduty_actions.store.encryption import RecordCipher
@@ -197,3 +197,19 @@ def test_rows_an_older_version_wrote_in_clear_are_encrypted_at_start_up(
         assert all(RecordCipher.is_sealed(r.response_json or r.progress_json or "") for r in rows)
     finally:
         services.close()
+
+
+def test_a_malformed_configured_key_is_refused_without_being_shown() -> None:
+    with pytest.raises(ConfigError) as error:
+        validate_config(
+            {
+                "idempotency": {
+                    "encryptionKey": "hunter2-not-a-key",
+                    "previousEncryptionKeys": ["old-secret-value"],
+                }
+            }
+        )
+    text = str(error.value)
+    assert "$.idempotency.encryptionKey" in text and "Fernet.generate_key()" in text
+    assert "$.idempotency.previousEncryptionKeys[0]" in text
+    assert "hunter2" not in text and "old-secret-value" not in text
