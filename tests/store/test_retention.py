@@ -59,11 +59,13 @@ def add_audit(db: Database, action: str, age: timedelta, now: datetime = NOW) ->
         )  # fmt: skip
 
 
-def add_sync_run(db: Database, run_id: str, age: timedelta, now: datetime = NOW) -> None:
+def add_sync_run(
+    db: Database, run_id: str, age: timedelta, now: datetime = NOW, status: str = "succeeded"
+) -> None:
     with db.engine.begin() as conn:
         conn.execute(
             insert(SyncRun).values(
-                id=run_id, strategy="backstage", dry_run=False, status="succeeded",
+                id=run_id, strategy="backstage", dry_run=False, status=status,
                 phase="finished", done=1, total=1, calls=3, started_by="schedule",
                 started_at=now - age, finished_at=now - age + timedelta(minutes=1),
                 report_json="{}", error=None,
@@ -98,6 +100,7 @@ def test_prune_deletes_what_is_old_and_keeps_what_is_new(
     add_audit(db, "recent", 89 * day)
     add_sync_run(db, "run_old", 91 * day)
     add_sync_run(db, "run_recent", 10 * day)
+    add_sync_run(db, "run_unclosed", 91 * day, status="running")  # closed by the next sync
 
     policy = RetentionPolicy.from_config(validate_config({}))  # the defaults: 7, 90, 90 days
     with caplog.at_level(logging.WARNING, "pagerduty_actions.store.retention"):
@@ -107,7 +110,7 @@ def test_prune_deletes_what_is_old_and_keeps_what_is_new(
     assert remaining(db) == (
         {"done-6d", "live-10d", "left-1h"},
         {"recent"},
-        {"run_recent"},
+        {"run_recent", "run_unclosed"},
     )
     [warning] = [r.getMessage() for r in caplog.records]
     assert "'left-8d'" in warning and "pagerduty:service:create" in warning

@@ -4,7 +4,8 @@
   finished (their key already behaves as a new key by then), and records of interrupted runs
   nobody retried in that time (logged, since what they made may be left in PagerDuty);
 * the audit trail (``action_runs``): ``retention.auditDays`` (default 90) after the run;
-* dependency sync runs: ``retention.syncRunsDays`` (default 90) after they started.
+* dependency sync runs: ``retention.syncRunsDays`` (default 90) after they started, except one
+  still marked running (the next sync closes it as abandoned, from its ledger).
 
 ``serve`` runs :class:`RetentionPruner` on a daemon thread of its own: a pass at start-up,
 then every hour. Deletes go in batches, each its own short transaction, so a first pass over a
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, select, tuple_
 
 from ..config import Config
 from .database import Database, DatabaseUnavailable
@@ -70,7 +71,9 @@ def prune(db: Database, policy: RetentionPolicy, now: datetime) -> dict[str, int
             db, (ActionRun.id,), ActionRun.started_at < now - policy.audit
         ),
         "sync_runs": _delete_batches(
-            db, (SyncRun.id,), SyncRun.started_at < now - policy.sync_runs
+            db,
+            (SyncRun.id,),
+            and_(SyncRun.started_at < now - policy.sync_runs, SyncRun.status != "running"),
         ),
     }
 
