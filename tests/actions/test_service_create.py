@@ -200,7 +200,10 @@ def test_ambiguous_policy_name_lists_the_candidates(call: Call, pd: SandboxServe
         ),
         ({"type": "content_based", "config": {"aggregate": "all"}}, "$.alertGrouping.config"),
         ({"type": "content_based"}, "$.alertGrouping"),
-        ({"type": "time", "config": {"timeout": 60, "time_window": 300}}, "$.alertGrouping.config"),
+        (  # a key time grouping does not take is reported on itself
+            {"type": "time", "config": {"timeout": 60, "time_window": 300}},
+            "$.alertGrouping.config.time_window",
+        ),
         (
             {"type": "content_based", "config": {"aggregate": "some", "fields": ["a"]}},
             "$.alertGrouping.config.aggregate",

@@ -81,11 +81,13 @@ def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
         load_config(path, env={})
     text = str(info.value)
     for fragment in (
-        "$.server: Additional properties are not allowed ('hots' was unexpected)",
+        "$.server.hots: 'hots' is not a known property; did you mean 'host'? "
+        "(known: host, port, threads, maxBodyBytes, maxHeaderBytes)",
         "$.server.port: 99999 is greater than the maximum of 65535",
         "$.auth.tokens[0].token: the value (not shown) is too short: auth tokens need at "
         "least 16 characters",
-        "$.sync.strategy: 'sometimes' is not one of",
+        "$.sync.strategy: 'sometimes' is not a sync strategy "
+        "(allowed: 'backstage', 'pagerduty', 'both', 'disabled')",
         "$.database.url: 'mysql://x' does not match",
     ):
         assert fragment in text

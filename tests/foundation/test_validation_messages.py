@@ -145,10 +145,112 @@ def test_branches_that_check_values_keep_the_closest_branch_errors() -> None:
             {"type": "string"},
         ]
     }
-    assert messages(schema, {"type": "y"}) == ["'x' was expected"]
+    assert messages(schema, {"type": "y"}) == ["must be 'x', not 'y'"]
 
 
 def test_not_required_of_two_fields_is_not_read_as_two_forbidden_fields() -> None:
     # not: {required: [b, c]} forbids b and c together only; no presence message is made up.
     schema = {"oneOf": [{"required": ["a"], "not": {"required": ["b", "c"]}}, {"required": ["b"]}]}
     assert messages(schema, {}) == ["{} is not valid under any of the given schemas"]
+
+
+# -- errors that say what is allowed (#15.8) ---------------------------------------------------
+
+GROUPING_TYPES = "'intelligent', 'time', 'content_based'"
+SETTING_TYPES = "'time', 'intelligent', 'content_based', 'content_based_intelligent'"
+
+
+def create_details(client: FlaskClient, auth: Auth, **fields: Any) -> list[dict[str, str]]:
+    details: list[dict[str, str]] = create(
+        client, auth, {"name": "a", "escalationPolicyId": "PABC123", **fields}
+    )["details"]
+    return details
+
+
+def test_a_misspelt_alert_grouping_word_names_the_closest_type(
+    real_client: FlaskClient, auth: Auth
+) -> None:
+    # A oneOf of a word list and two object forms: the string can only be one of the words.
+    assert create_details(real_client, auth, alertGrouping="inteligent") == [
+        {
+            "path": "$.alertGrouping",
+            "message": "'inteligent' is not an alert grouping type; did you mean "
+            f"'intelligent'? (allowed: {GROUPING_TYPES})",
+        }
+    ]
+    assert create_details(real_client, auth, alertGrouping={"type": "Time"}) == [
+        {
+            "path": "$.alertGrouping.type",
+            "message": "'Time' is not an alert grouping type; did you mean 'time'? "
+            f"(allowed: {SETTING_TYPES})",
+        }
+    ]
+    assert create_details(real_client, auth, alertGrouping="smart") == [
+        {
+            "path": "$.alertGrouping",
+            "message": f"'smart' is not an alert grouping type (allowed: {GROUPING_TYPES})",
+        }
+    ]
+
+
+def test_an_unknown_input_key_is_reported_on_itself_with_the_closest_name(
+    real_client: FlaskClient, auth: Auth
+) -> None:
+    details = create_details(real_client, auth, alertGroupin="time")
+    assert details == [
+        {
+            "path": "$.alertGroupin",
+            "message": "'alertGroupin' is not a known property; did you mean 'alertGrouping'? "
+            "(known: name, description, account, escalationPolicyId, escalationPolicyName, "
+            "alertGrouping, autoPauseNotifications, acknowledgementTimeout, autoResolveTimeout, "
+            "urgency, teams, integrations, ifExists, alertCreation)",
+        }
+    ]
+
+
+def test_a_constant_says_the_value_it_wants(real_client: FlaskClient, auth: Auth) -> None:
+    details = create_details(real_client, auth, integrations=[{"type": "event_api_v2"}])
+    assert details == [
+        {"path": "$.integrations[0].type", "message": "must be 'events_api_v2', not 'event_api_v2'"}
+    ]
+
+
+def test_empty_annotations_say_what_to_give(real_client: FlaskClient, auth: Auth) -> None:
+    rule = "give at least one of serviceId, integrationKey (a string), remove: true or other"
+    for given, state in [
+        ({}, "none is set"),
+        ({"integrationKey": True}, "only integrationKey: true is set"),
+        ({"remove": False}, "only remove: false is set"),
+    ]:
+        body = {"repoUrl": "github.com?owner=a&repo=b", "annotations": given}
+        response = real_client.post(
+            "/v2/actions/pagerduty:entity:annotate", json=body, headers=auth()
+        )
+        assert response.status_code == 400, response.json
+        assert response.json["error"]["details"] == [
+            {"path": "$.annotations", "message": f"{rule} ({state})"}
+        ]
+
+
+def test_enum_messages_list_json_values_and_suggest_only_close_strings() -> None:
+    schema = {
+        "properties": {"t": {"enum": [120, 300, None]}, "d": {"enum": ["pull-request", "commit"]}}
+    }
+    assert messages(schema, {"t": 100}) == ["100 is not one of 120, 300, null"]
+    assert messages(schema, {"d": "comit"}) == [
+        "'comit' is not one of 'pull-request', 'commit'; did you mean 'commit'?"
+    ]
+    assert messages(schema, {"d": "merge"}) == ["'merge' is not one of 'pull-request', 'commit'"]
+    many = {"enum": [f"value-{i}" for i in range(25)]}
+    assert messages(many, "other")[0].endswith("'value-18', 'value-19' and 5 more")
+
+
+def test_not_required_pairs_are_worded_and_not_repeated_for_a_wrong_type() -> None:
+    schema = {
+        "type": "object",
+        "not": {"anyOf": [{"required": ["apiToken", "oauth"]}, {"required": ["a", "b", "c"]}]},
+    }
+    assert messages(schema, {"apiToken": "x", "oauth": {}}) == ["give apiToken or oauth, not both"]
+    assert messages(schema, {"a": 1, "b": 2, "c": 3}) == ["a, b and c cannot be set together"]
+    # jsonschema added "3 should not be valid under {'anyOf': [...]}" to the type error.
+    assert messages(schema, 3) == ["3 is not of type 'object'"]

@@ -169,7 +169,8 @@ def test_start_refuses_bad_input_and_unknown_runs_are_404(
     assert bad.json["error"]["details"] == [
         {
             "path": "$.strategy",
-            "message": "'sideways' is not one of ['backstage', 'pagerduty', 'both', 'disabled']",
+            "message": "'sideways' is not a sync strategy "
+            "(allowed: 'backstage', 'pagerduty', 'both', 'disabled')",
         }
     ]
     unknown = start(client, {"strategies": "both"})

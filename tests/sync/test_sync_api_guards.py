@@ -100,4 +100,4 @@ def test_a_null_strategy_is_refused_as_the_action_refuses_it(no_catalog: FlaskCl
     refused = call(no_catalog, "POST", "/v2/sync", FULL, {"strategy": None})
     assert refused.status_code == 400
     assert [d["path"] for d in refused.json["error"]["details"]] == ["$.strategy"]
-    assert "None is not one of" in refused.json["error"]["message"]
+    assert "$.strategy: null is not a sync strategy (allowed: " in refused.json["error"]["message"]
