@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
@@ -21,7 +22,7 @@ from ruamel.yaml.error import YAMLError
 
 from .errors import ConfigError
 from .paths import schema_path
-from .validation import describe_errors
+from .validation import FORMAT_CHECKER, describe_errors
 
 DEFAULT_PORT = 7077
 DEFAULT_HOST = "127.0.0.1"
@@ -97,14 +98,16 @@ def substitute_env(value: Any, env: Mapping[str, str], path: str = "$") -> Any:
     A missing variable is an error naming the key path, as Backstage does, rather than
     silently becoming an empty token; every missing one is listed, not just the first.
     """
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     result = _substitute(value, env, path, problems)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError([f"{where}: {problem}" for where, problem in problems])
     return result
 
 
-def _substitute(value: Any, env: Mapping[str, str], path: str, problems: list[str]) -> Any:
+def _substitute(
+    value: Any, env: Mapping[str, str], path: str, problems: list[tuple[str, str]]
+) -> Any:
     if isinstance(value, dict):
         return {k: _substitute(v, env, f"{path}.{k}", problems) for k, v in value.items()}
     if isinstance(value, list):
@@ -124,13 +127,13 @@ def _substitute(value: Any, env: Mapping[str, str], path: str, problems: list[st
 
     result = _ENV_PATTERN.sub(replace, value)
     if missing:
-        problems.append(f"{path}: environment variable {', '.join(missing)} is not set")
+        problems.append((path, f"environment variable {', '.join(missing)} is not set"))
     return result
 
 
 def _schema_validator() -> Draft202012Validator:
     schema = json.loads(schema_path("config.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
 _SECRET_KEYS = frozenset(
@@ -138,15 +141,29 @@ _SECRET_KEYS = frozenset(
 )
 
 
-def validate_config(data: Mapping[str, Any], source: str = "config") -> Config:
-    problems = [
-        f"{d['path']}: {_hide_secret(data, d['path'], d['message'])}"
-        for d in describe_errors(_schema_validator(), data)
+def validate_config(
+    data: Mapping[str, Any], source: str = "config", *, unset: Mapping[str, str] | None = None
+) -> Config:
+    """Check ``data`` against the schema and the cross-key rules, raising one
+    :class:`ConfigError` with every problem. ``unset`` maps the key paths whose environment
+    variables are missing to that problem: those are reported, and the schema's complaint
+    about the empty value left in their place is not (it would be the same fault twice)."""
+    unset = unset or {}
+    problems = [f"{where}: {problem}" for where, problem in unset.items()]
+    found = [(d["path"], d["message"]) for d in describe_errors(_schema_validator(), data)]
+    found += _semantic_problems(data)
+    problems += [
+        f"{where}: {_hide_secret(data, where, message)}"
+        for where, message in found
+        if not any(_within(where, missing) for missing in unset)
     ]
-    problems.extend(_semantic_problems(data))
     if problems:
         raise ConfigError(problems, source)
     return Config(data=dict(data), source=source)
+
+
+def _within(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith((f"{ancestor}.", f"{ancestor}["))
 
 
 def _hide_secret(data: Mapping[str, Any], path: str, message: str) -> str:
@@ -174,28 +191,89 @@ def _value_at(data: Any, path: str) -> Any:
     return data
 
 
-def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
-    """Rules a JSON Schema cannot say: unique names and a single default account."""
-    problems: list[str] = []
-    tokens = data.get("auth", {}).get("tokens", []) if isinstance(data.get("auth"), dict) else []
+def _list_at(data: Mapping[str, Any], section: str, key: str) -> list[Any]:
+    """``data[section][key]`` when both have the right type; the schema reports them if not
+    (so one bad type is a problem in the list, not a crash that hides the others)."""
+    parent = data.get(section)
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _semantic_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Rules a JSON Schema cannot say: unique names, a single default account, and base URLs
+    a client can call."""
+    problems: list[tuple[str, str]] = []
+    tokens = _list_at(data, "auth", "tokens")
     names = [str(t.get("name")) for t in tokens if isinstance(t, dict)]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"$.auth.tokens: the name {name!r} is used more than once")
-    pd = data.get("pagerDuty") if isinstance(data.get("pagerDuty"), dict) else {}
-    accounts = pd.get("accounts", []) if isinstance(pd, dict) else []
+        problems.append(("$.auth.tokens", f"the name {name!r} is used more than once"))
+    accounts = _list_at(data, "pagerDuty", "accounts")
     ids = [str(a.get("id")) for a in accounts if isinstance(a, dict)]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"$.pagerDuty.accounts: the id {dup!r} is used more than once")
+        problems.append(("$.pagerDuty.accounts", f"the id {dup!r} is used more than once"))
     defaults = [a for a in accounts if isinstance(a, dict) and a.get("isDefault")]
     if len(accounts) > 1 and len(defaults) != 1:
         problems.append(
-            "$.pagerDuty.accounts: with several accounts exactly one needs isDefault: true "
-            f"(found {len(defaults)})"
+            (
+                "$.pagerDuty.accounts",
+                f"with several accounts exactly one needs isDefault: true (found {len(defaults)})",
+            )
         )
     for i, account in enumerate(accounts):
         if isinstance(account, dict) and not (account.get("apiToken") or account.get("oauth")):
-            problems.append(f"$.pagerDuty.accounts[{i}]: needs apiToken or oauth")
+            problems.append((f"$.pagerDuty.accounts[{i}]", "needs apiToken or oauth"))
+    problems += _base_url_problems(data)
     return problems
+
+
+def _base_urls(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Every configured URL the server calls, with its key path."""
+    found: list[tuple[str, Any]] = []
+    pd = data.get("pagerDuty")
+    entries = [("$.pagerDuty", pd)] + [
+        (f"$.pagerDuty.accounts[{i}]", a)
+        for i, a in enumerate(_list_at(data, "pagerDuty", "accounts"))
+    ]
+    for where, entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        found += [(f"{where}.{k}", entry[k]) for k in ("apiBaseUrl", "eventsBaseUrl") if k in entry]
+        oauth = entry.get("oauth")
+        if isinstance(oauth, dict) and "identityUrl" in oauth:
+            found.append((f"{where}.oauth.identityUrl", oauth["identityUrl"]))
+    backstage = data.get("backstage")
+    if isinstance(backstage, dict) and "baseUrl" in backstage:
+        found.append(("$.backstage.baseUrl", backstage["baseUrl"]))
+    for kind in ("github", "gitlab"):
+        for i, host in enumerate(_list_at(data, "integrations", kind)):
+            if isinstance(host, dict) and "apiBaseUrl" in host:
+                found.append((f"$.integrations.{kind}[{i}].apiBaseUrl", host["apiBaseUrl"]))
+    return found
+
+
+def _base_url_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A base URL must be http(s) with a host. The schema's ``format: uri`` refuses what is
+    no URL at all (``not a url``); this refuses URLs no HTTP client can call (``ftp://x``,
+    ``https:///path``), which are URIs all the same."""
+    problems = []
+    for where, value in _base_urls(data):
+        if not isinstance(value, str) or not FORMAT_CHECKER.conforms(value, "uri"):
+            continue  # the schema reports it
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            problems.append(
+                (where, f"must be an http(s) URL with a host name, not {_shown_url(value)}")
+            )
+    return problems
+
+
+def _shown_url(value: str) -> str:
+    """The URL quoted without user-info (a password written into a URL stays out of logs)."""
+    parts = urlsplit(value)
+    if parts.username is None and parts.password is None:
+        return repr(value)
+    host = parts.hostname or ""
+    return repr(parts._replace(netloc=f"***@{host}").geturl())
 
 
 def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:
@@ -219,8 +297,6 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(["$: the file must hold a mapping of keys"], source)
-    try:
-        substituted = substitute_env(raw, env)
-    except ConfigError as exc:
-        raise ConfigError(exc.problems, source) from None
-    return validate_config(substituted, source)
+    unset: list[tuple[str, str]] = []
+    substituted = _substitute(raw, env, "$", unset)
+    return validate_config(substituted, source, unset=dict(unset))

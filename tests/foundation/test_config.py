@@ -121,3 +121,70 @@ def test_config_check_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["config", "check", str(bad)])
     assert result.exit_code == 1
     assert "$.server.port: -1 is less than the minimum of 0" in result.output
+
+
+def check(path: Path, env: dict[str, str] | None = None) -> list[str]:
+    """``config check PATH``'s problems, one per line (it exits 1 when there are any)."""
+    result = CliRunner().invoke(main, ["config", "check", str(path)], env=env or {})
+    assert result.exit_code == 1, result.output
+    return [line[4:] for line in result.output.splitlines() if line.startswith("  - ")]
+
+
+def test_config_check_lists_missing_env_vars_with_every_other_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing variable used to stop the check before the schema was read: fixing it
+    revealed the next problem, one run at a time."""
+    monkeypatch.delenv("PD_TOKEN_FOR_CHECK", raising=False)
+    path = write(
+        tmp_path,
+        "server: {port: 99999}\n"
+        "pagerDuty: {apiToken: '${PD_TOKEN_FOR_CHECK}', apiBaseUrl: not a url}\n"
+        "sync: {strategy: sometime}\n",
+    )
+    assert sorted(check(path)) == [
+        "$.pagerDuty.apiBaseUrl: must be an absolute URL such as https://example.com, "
+        "not 'not a url'",
+        # and not also "'' should be non-empty": the empty value is the missing variable
+        "$.pagerDuty.apiToken: environment variable PD_TOKEN_FOR_CHECK is not set",
+        "$.server.port: 99999 is greater than the maximum of 65535",
+        "$.sync.strategy: 'sometime' is not a sync strategy "
+        "(allowed: 'backstage', 'pagerduty', 'both', 'disabled')",
+    ]
+
+
+def test_wrong_types_are_problems_not_a_crash(tmp_path: Path) -> None:
+    """``accounts: 5`` made the cross-key rules iterate an int: a traceback instead of the
+    list of problems."""
+    path = write(
+        tmp_path,
+        "auth: {tokens: 5}\npagerDuty: {accounts: 5}\nintegrations: {github: x}\n",
+    )
+    assert check(path) == [
+        "$.auth.tokens: 5 is not of type 'array'",
+        "$.integrations.github: 'x' is not of type 'array'",
+        "$.pagerDuty.accounts: 5 is not of type 'array'",
+    ]
+
+
+def test_base_urls_must_be_urls_a_client_can_call(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "pagerDuty:\n"
+        "  accounts:\n"
+        "    - {id: us, apiToken: a, isDefault: true, apiBaseUrl: 'https:///v2',"
+        " eventsBaseUrl: 'ftp://events.example.com'}\n"
+        "    - {id: eu, apiToken: b, apiBaseUrl: not a url}\n"
+        "backstage: {baseUrl: 'localhost:7007'}\n",
+    )
+    assert check(path) == [
+        "$.pagerDuty.accounts[1].apiBaseUrl: must be an absolute URL such as "
+        "https://example.com, not 'not a url'",
+        "$.pagerDuty.accounts[0].apiBaseUrl: must be an http(s) URL with a host name, "
+        "not 'https:///v2'",
+        "$.pagerDuty.accounts[0].eventsBaseUrl: must be an http(s) URL with a host name, "
+        "not 'ftp://events.example.com'",
+        "$.backstage.baseUrl: must be an http(s) URL with a host name, not 'localhost:7007'",
+    ]
+    fine = write(tmp_path, "backstage: {baseUrl: 'http://localhost:7007'}\n")
+    assert CliRunner().invoke(main, ["config", "check", str(fine)]).exit_code == 0
