@@ -145,8 +145,57 @@ def test_unknown_escalation_policy_is_an_input_error(
     assert "does not exist" in response.json["error"]["message"]
     named = call(ACTION, {"name": "x", "escalationPolicyName": "Platform"})
     assert named.status_code == 400
-    assert "similar names: 'Platform On-Call'" in named.json["error"]["message"]
+    assert named.json["error"]["message"] == (
+        "no escalation policy named 'Platform' in PagerDuty account 'default'; "
+        "did you mean 'Platform On-Call'?"
+    )
     assert writes() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("Platfrom On-Call", "'Platform On-Call'"),  # a typo PagerDuty's query cannot find
+        ("platform on-call", "'Platform On-Call'"),  # names are compared exactly
+        ("Defualt", "'Default'"),
+    ],
+)
+def test_an_unknown_policy_name_suggests_the_closest_names(
+    call: Call, given: str, meant: str
+) -> None:
+    response = call(ACTION, {"name": "x", "escalationPolicyName": given})
+    assert response.status_code == 400
+    assert response.json["error"]["message"] == (
+        f"no escalation policy named {given!r} in PagerDuty account 'default'; "
+        f"did you mean {meant}?"
+    )
+    assert response.json["error"]["details"] == [
+        {"path": "$.escalationPolicyName", "message": f"not found; did you mean {meant}?"}
+    ]
+
+
+def test_a_policy_name_not_found_among_600_costs_at_most_six_calls(
+    make_app: Callable[..., Flask], pd: SandboxServer
+) -> None:
+    """The suggestion reads five pages of policies at most, whatever the account holds."""
+    with pd.state.lock:
+        acct = account(pd)
+        for i in range(600):
+            acct.escalation_policies[f"PEP{i:04d}"] = {
+                **next(iter(acct.escalation_policies.values())),
+                "id": f"PEP{i:04d}",
+                "name": f"Team {i:03d} On-Call",
+            }
+    client = make_app().test_client()
+    before = len(pd.state.requests("GET", "/escalation_policies"))
+    response = client.post(
+        f"/v2/actions/{ACTION}?dryRun=true",
+        json={"name": "n", "escalationPolicyName": "Nobody Rota"},
+        headers={"Authorization": "Bearer actions-test-token-0123456789"},
+    )
+    assert response.status_code == 400, response.json
+    assert "did you mean" not in response.json["error"]["message"]
+    assert len(pd.state.requests("GET", "/escalation_policies")) - before == 6
 
 
 def test_both_or_neither_policy_inputs_are_refused(call: Call) -> None:

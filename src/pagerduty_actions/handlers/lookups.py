@@ -8,19 +8,25 @@ of template runs for one team cost one call.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from .. import pagerduty as pd
 from ..errors import InputError
 from ..pagerduty.resources import escalation_policies, vendors
+from ..suggestions import similar
 
 _CACHE_SECONDS = 60.0
 _cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
 _lock = threading.Lock()
 _ID = re.compile(r"^P[A-Z0-9]{6}$")
+#: A policy name not found is compared with at most this many of the account's policies (five
+#: pages) to suggest the one meant: a typo shares no substring PagerDuty's ``query`` could find.
+SUGGESTION_SCAN = 500
 
 
 def _cached(key: tuple[str, str, str]) -> dict[str, Any] | None:
@@ -71,12 +77,35 @@ def escalation_policy(
             "give escalationPolicyId instead",
             details=[{"path": "$.escalationPolicyName", "message": f"ambiguous: {ids}"}],
         )
-    names = sorted({str(p.get("name")) for p in candidates})[:10]
-    hint = f"; similar names: {', '.join(repr(n) for n in names)}" if names else ""
+    meant = _similar_policy_names(client, name, candidates)
+    hint = f"; did you mean {_either(meant)}?" if meant else ""
     raise InputError(
         f"no escalation policy named {name!r} in PagerDuty account {account.id!r}{hint}",
-        details=[{"path": "$.escalationPolicyName", "message": "not found"}],
+        details=[{"path": "$.escalationPolicyName", "message": f"not found{hint}"}],
     )
+
+
+def _similar_policy_names(
+    client: pd.PagerDutyClient, name: str, found: list[dict[str, Any]]
+) -> list[str]:
+    """The names most like ``name``: among what PagerDuty's ``query`` found (it matches a
+    part of the name, ignoring case: ``ops`` finds ``Ops`` and ``DevOps``), else among the
+    first :data:`SUGGESTION_SCAN` policies of the account (``Platfrom`` finds nothing by
+    query, yet ``Platform On-Call`` is what was meant)."""
+    meant = similar(name, _names(found))
+    if meant:
+        return meant
+    scanned = itertools.islice(escalation_policies.list_policies(client), SUGGESTION_SCAN)
+    return similar(name, _names(scanned))
+
+
+def _names(policies: Iterable[dict[str, Any]]) -> list[str]:
+    return [str(p["name"]) for p in policies if isinstance(p.get("name"), str)]
+
+
+def _either(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def vendor(client: pd.PagerDutyClient, id_or_name: str, path: str) -> dict[str, Any]:
