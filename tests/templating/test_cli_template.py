@@ -85,7 +85,7 @@ def test_lint_errors_exit_one_with_line_numbers(template_dir: Callable[..., Path
     )
     result = CliRunner().invoke(main, ["template", "lint", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:16: error [unknown-parameter] spec.steps[0].input.name" in result.output
+    assert f"{path}:16:19: error [unknown-parameter] spec.steps[0].input.name" in result.output
 
 
 def test_lint_json(template_dir: Callable[..., Path]) -> None:

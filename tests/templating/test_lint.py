@@ -271,9 +271,28 @@ def test_literal_input_breaking_our_action_schema(action_inputs: dict[str, Any])
         "        nmae: x",
     )
     report = lint(text, action_inputs)
-    messages = sorted(f.message for f in report.findings if f.code == "action-input")
-    assert any("'sometimes' is not one of" in m for m in messages)
-    assert any("'nmae' was unexpected" in m for m in messages)
+    found = sorted(
+        (f.path, f.line, f.column, f.message) for f in report.findings if f.code == "action-input"
+    )
+    create = "input for pagerduty:service:create"
+    assert found == [
+        (
+            # the unknown key itself, at its own line and column, with the name it was meant to be
+            "spec.steps[0].input.nmae",
+            20,
+            9,
+            f"{create}: 'nmae' is not a known property; did you mean 'name'? (known: name, "
+            "description, account, escalationPolicyId, escalationPolicyName, alertGrouping, "
+            "autoPauseNotifications, acknowledgementTimeout, autoResolveTimeout, urgency, teams, "
+            "integrations, ifExists, alertCreation)",
+        ),
+        (
+            "spec.steps[0].input.urgency",
+            19,
+            9,
+            f"{create}: 'sometimes' is not an urgency (allowed: 'high', 'low', 'severity_based')",
+        ),
+    ]
 
 
 def test_templated_values_are_not_guessed(action_inputs: dict[str, Any]) -> None:
@@ -391,6 +410,7 @@ def test_json_report_shape(action_inputs: dict[str, Any]) -> None:
         "message": data["findings"][0]["message"],
         "path": "spec.steps[0].input.escalationPolicyName",
         "line": 18,
+        "column": 35,  # parameters.polcy inside the ${{ }} of that line
     }
 
 
@@ -470,3 +490,64 @@ def test_a_required_input_from_an_optional_parameter_warns(action_inputs: dict[s
     assert "requires 'name'" in finding.message
     with_default = text.replace("name: {type: string}", "name: {type: string, default: x}")
     assert lint(with_default, action_inputs).findings == []
+
+
+# -- where a finding points (#15.8): the bad key or expression itself, line and column --------
+
+
+def test_an_unknown_filter_points_at_the_filter_not_at_offset_zero(
+    action_inputs: dict[str, Any],
+) -> None:
+    text = GOOD.replace(
+        "message: created ${{ steps.pagerduty.output.serviceId }}",
+        "message: 'created ${{ steps.pagerduty.output.serviceId | uper }}'",
+    )
+    finding = only(lint(text, action_inputs), "unknown-filter")
+    # line 22: `        message: 'created ${{ steps.pagerduty.output.serviceId | uper }}'`
+    assert (finding.path, finding.line, finding.column) == ("spec.steps[1].input.message", 22, 66)
+    assert finding.message == (
+        "unknown filter 'uper' in `steps.pagerduty.output.serviceId | uper`; did you mean 'upper'?"
+    )
+    assert finding.text("t.yaml").startswith("t.yaml:22:66: error [unknown-filter] ")
+
+
+def test_a_reference_in_a_block_scalar_points_at_its_own_line(
+    action_inputs: dict[str, Any],
+) -> None:
+    text = GOOD.replace(
+        "message: created ${{ steps.pagerduty.output.serviceId }}",
+        "message: |\n          created\n          as ${{ steps.pagerdty.output.serviceId }}",
+    )
+    finding = only(lint(text, action_inputs), "unknown-step")
+    assert (finding.line, finding.column) == (24, 18)  # `steps`, under `as ${{ `
+    assert (
+        finding.message
+        == "steps.pagerdty names no step of this template; did you mean 'pagerduty'?"
+    )
+
+
+def test_a_yaml_error_has_a_column(action_inputs: dict[str, Any]) -> None:
+    finding = only(lint("kind: Template\nspec: {steps: [1, 2}\n", action_inputs), "yaml-invalid")
+    assert (finding.line, finding.column) == (2, 20)
+
+
+def test_empty_annotate_annotations_say_what_to_give(action_inputs: dict[str, Any]) -> None:
+    text = GOOD.replace(
+        "    - id: log\n",
+        "    - id: annotate\n"
+        "      action: pagerduty:entity:annotate\n"
+        "      input:\n"
+        "        repoUrl: github.com?owner=a&repo=b\n"
+        "        annotations: {}\n"
+        "    - id: log\n",
+    )
+    finding = only(lint(text, action_inputs), "action-input")
+    assert (finding.path, finding.line, finding.column) == (
+        "spec.steps[1].input.annotations",
+        23,
+        9,
+    )
+    assert finding.message == (
+        "input for pagerduty:entity:annotate: give at least one of serviceId, integrationKey "
+        "(a string), remove: true or other (none is set)"
+    )

@@ -81,6 +81,7 @@ def template_paths() -> dict[str, Any]:
             "message": {"type": "string"},
             "path": {"type": "string"},
             "line": {"type": ["integer", "null"]},
+            "column": {"type": ["integer", "null"]},
         },
     }
     lint_response = {

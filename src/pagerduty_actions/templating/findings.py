@@ -1,8 +1,9 @@
 """A lint finding and the report that collects them, shared by every lint check.
 
-Each finding names its kind (``code``), where it is (YAML path and 1-based line) and what to
-do; the CLI prints them one a line, ``--json`` and ``POST /v2/lint`` return ``as_dict``.
-Messages quote the author's own text (paths, expressions), never a rendered value.
+Each finding names its kind (``code``), where it is (YAML path, 1-based line and column: the
+bad key itself, or the expression inside a value) and what to do; the CLI prints them one a
+line, ``--json`` and ``POST /v2/lint`` return ``as_dict``. Messages quote the author's own
+text (paths, expressions), never a rendered value.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Finding:
     message: str
     path: str = "$"
     line: int | None = None
+    column: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -30,10 +32,14 @@ class Finding:
             "message": self.message,
             "path": self.path,
             "line": self.line,
+            "column": self.column,
         }
 
     def text(self, source: str) -> str:
-        where = f"{source}:{self.line}" if self.line is not None else source
+        """``file:line:column: severity [code] path: message``, the form editors jump to."""
+        where = source
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
         return f"{where}: {self.severity} [{self.code}] {self.path}: {self.message}"
 
 
@@ -63,7 +69,9 @@ class LintReport:
         return {f.code for f in self.findings}
 
     def sorted(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda f: (f.line or 0, f.path, f.code, f.message))
+        return sorted(
+            self.findings, key=lambda f: (f.line or 0, f.column or 0, f.path, f.code, f.message)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,8 @@ from typing import Any
 from jsonschema import Draft7Validator, Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from pagerduty_actions.validation import located_errors
+
 _MARKERS = ("${{", "{%")
 #: Errors that stay true whatever the placeholders render to.
 _STRUCTURAL = frozenset({"required", "additionalProperties", "unevaluatedProperties"})
@@ -106,10 +108,10 @@ def known_input_problems(
         return []
     validator = (Draft7Validator if draft7 else Draft202012Validator)(schema)
     problems: set[Problem] = set()
-    for error in validator.iter_errors(checked):
+    # Worded as a run would word them (allowed values, the closest known key at its own path).
+    for (where, message), error in located_errors(validator, checked):
         if _relevant(error):
-            message = error.message.replace("<templated>", "a templated value")
-            problems.add((tuple(error.absolute_path), message))
+            problems.add((where, message.replace("<templated>", "a templated value")))
     if known is not None:
         for path, text in _templated_strings(value, ()):
             values = known(text)
@@ -123,12 +125,11 @@ def _problems_of_known(
 ) -> Iterator[Problem]:
     for candidate in known.values:
         substituted = _replace_at(checked, path, candidate)
-        for error in validator.iter_errors(substituted):
-            where = tuple(error.absolute_path)
+        for (where, message), error in located_errors(validator, substituted):
             if where[: len(path)] != path or not _relevant(error):
                 continue
             if known.exact:
-                yield where, f"with {known.label} = {candidate!r}: {error.message}"
+                yield where, f"with {known.label} = {candidate!r}: {message}"
             elif error.validator == "type" and where == path:
                 wanted = error.validator_value
                 yield (

@@ -77,10 +77,20 @@ def lint_document(
     """Every finding for a parsed template. ``actions`` maps our action ids to input schemas."""
     report = LintReport(document.source)
 
-    def add(code: str, severity: str, message: str, path: YamlPath = ()) -> None:
-        report.findings.append(
-            Finding(code, severity, message, format_path(path), document.line_of(path))
-        )
+    def add(
+        code: str,
+        severity: str,
+        message: str,
+        path: YamlPath = (),
+        *,
+        at: tuple[str, int] | None = None,
+    ) -> None:
+        """``at`` is (the string at ``path``, an offset in it): the finding then points at
+        that character in the file, not at the key holding the string."""
+        line, column = document.position_of(path)
+        if at is not None:
+            line, column = document.position_in_value(path, *at) or (line, column)
+        report.findings.append(Finding(code, severity, message, format_path(path), line, column))
 
     if not _check_envelope(document, add):
         return report
@@ -95,7 +105,7 @@ def lint_document(
 
 def _load_failure(source: str, exc: TemplateLoadError) -> LintReport:
     code = "yaml-invalid" if exc.yaml_problem else "not-a-template"
-    finding = Finding(code, ERROR, exc.message, "$", exc.line)
+    finding = Finding(code, ERROR, exc.message, "$", exc.line, exc.column)
     return LintReport(source, [finding])
 
 

@@ -10,6 +10,7 @@ some parameter page declares, ``each`` only inside a step that has ``each:``.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -73,44 +74,60 @@ class ExpressionChecker:
         try:
             self._renderer.check(text)
         except UnknownFilterError as exc:
-            self._add(
-                "unknown-filter", ERROR, f"{exc}; {_filter_hint(exc.filter, self._renderer)}", path
-            )
+            hint = _filter_hint(exc.filter, self._renderer)
+            where = _Where(path, text, _filter_offset(text, exc.filter, exc.position))
+            self._add("unknown-filter", ERROR, f"{_said(exc)}; {hint}", where.path, at=where.at)
             return
         except TemplateSecurityError as exc:
-            self._add("unsafe-expression", ERROR, f"refused by the sandbox: {exc}", path)
+            where = _Where(path, text, exc.position or 0)
+            self._add(
+                "unsafe-expression",
+                ERROR,
+                f"refused by the sandbox: {_said(exc)}",
+                where.path,
+                at=where.at,
+            )
             return
         except TemplateError as exc:
-            self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
+            where = _Where(path, text, exc.position or 0)
+            self._add(
+                "expression-syntax", ERROR, f"does not parse: {_said(exc)}", where.path, at=where.at
+            )
             return
         try:
             refs = string_references(text)
             guarded = guarded_step_keys(text)
         except TemplateError as exc:
-            self._add("expression-syntax", ERROR, f"does not parse: {exc}", path)
+            where = _Where(path, text, exc.position or 0)
+            self._add(
+                "expression-syntax", ERROR, f"does not parse: {_said(exc)}", where.path, at=where.at
+            )
             return
         for root, key in sorted(refs):
-            self._check_reference(root, key, path, place, key in guarded)
+            where = _Where(path, text, _reference_offset(text, root, key))
+            self._check_reference(root, key, where, place, key in guarded)
 
     def _check_reference(
-        self, root: str, key: str, path: YamlPath, place: _Place, guarded: bool = False
+        self, root: str, key: str, where: _Where, place: _Place, guarded: bool = False
     ) -> None:
         if root == "steps" and key:
-            self._check_step_reference(key, path, place, guarded)
+            self._check_step_reference(key, where, place, guarded)
         elif root == "parameters" and key and key not in self._parameters:
             hint = _suggest(key, self._parameters)
             self._add(
                 "unknown-parameter",
                 ERROR,
                 f"parameters.{key} is not declared in any parameter page{hint}",
-                path,
+                where.path,
+                at=where.at,
             )
         elif root == "each" and not place.in_loop:
             self._add(
                 "each-outside-loop",
                 ERROR,
                 "`each` is only defined in a step that has an `each:` key",
-                path,
+                where.path,
+                at=where.at,
             )
         elif root not in _CONTEXT_ROOTS and root not in _HARMLESS_NAMES:
             hint = _suggest(root, _CONTEXT_ROOTS)
@@ -119,10 +136,11 @@ class ExpressionChecker:
                 WARNING,
                 f"`{root}` is not in a template's context (parameters, steps, secrets, user, "
                 f"each), so it is always undefined{hint}",
-                path,
+                where.path,
+                at=where.at,
             )
 
-    def _check_step_reference(self, key: str, path: YamlPath, place: _Place, guarded: bool) -> None:
+    def _check_step_reference(self, key: str, where: _Where, place: _Place, guarded: bool) -> None:
         if key not in self._step_ids:
             known = [i for i in self._step_ids if i]
             hint = _suggest(key, known)
@@ -130,26 +148,34 @@ class ExpressionChecker:
                 "unknown-step",
                 ERROR,
                 f"steps.{key} names no step of this template{hint}",
-                path,
+                where.path,
+                at=where.at,
             )
             return
         position = self._step_ids.index(key)
         step_index = place.step_index
         if step_index is None or position < step_index:
             if not guarded:
-                self._check_guard(key, position, path, place)
+                self._check_guard(key, position, where, place)
             return
         if position == step_index:
-            self._add("step-order", ERROR, f"step '{key}' refers to its own output", path)
+            self._add(
+                "step-order",
+                ERROR,
+                f"step '{key}' refers to its own output",
+                where.path,
+                at=where.at,
+            )
         elif position > step_index:
             self._add(
                 "step-order",
                 ERROR,
                 f"steps.{key} runs after this step, so its output is not there yet",
-                path,
+                where.path,
+                at=where.at,
             )
 
-    def _check_guard(self, key: str, position: int, path: YamlPath, place: _Place) -> None:
+    def _check_guard(self, key: str, position: int, where: _Where, place: _Place) -> None:
         """A reference to a step that has ``if:`` is undefined whenever that step is skipped."""
         guard = self._doc.steps[position].get("if")
         if guard is None or guard is True or guard == place.guard:
@@ -159,8 +185,22 @@ class ExpressionChecker:
             WARNING,
             f"step '{key}' is skipped when its if: is false, and steps.{key} is then "
             "undefined here; give this the same if:",
-            path,
+            where.path,
+            at=where.at,
         )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A reference's string, its YAML path and the offset of the reference in it."""
+
+    path: YamlPath
+    text: str
+    offset: int
+
+    @property
+    def at(self) -> tuple[str, int]:
+        return self.text, self.offset
 
 
 @dataclass(frozen=True)
@@ -183,6 +223,27 @@ def _strings(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, (*path, index))
+
+
+def _said(exc: TemplateError) -> str:
+    """The error and its expression, without the engine's "at offset N" (a finding gives the
+    file's line and column instead)."""
+    return f"{exc.message} in `{exc.expression}`" if exc.expression is not None else exc.message
+
+
+def _filter_offset(text: str, name: str, start: int | None) -> int:
+    """Where ``| name`` is in ``text`` (from the expression's start), else the expression."""
+    found = re.compile(r"\|\s*(" + re.escape(name) + r")\b").search(text, start or 0)
+    return found.start(1) if found else start or 0
+
+
+def _reference_offset(text: str, root: str, key: str) -> int:
+    """Where ``root.key`` (or ``root['key']``, or ``root`` alone) is first read in ``text``."""
+    pattern = rf"(?<![\w.$]){re.escape(root)}\b"
+    if key:
+        pattern += rf"\s*(?:\.\s*{re.escape(key)}\b|\[\s*['\"]{re.escape(key)}['\"])"
+    found = re.search(pattern, text)
+    return found.start() if found else 0
 
 
 def _suggest(name: str, known: Any) -> str:

@@ -35,18 +35,25 @@ YamlPath = tuple[str | int, ...]
 
 
 class TemplateLoadError(Exception):
-    """The file cannot be read as one YAML mapping; ``line`` says where, when known.
+    """The file cannot be read as one YAML mapping; ``line`` (and ``column``) say where, when
+    known.
 
     ``yaml_problem`` tells a YAML fault (syntax, or more than ``yaml_budget`` allows) from a
     document that is YAML but not a template.
     """
 
     def __init__(
-        self, message: str, *, line: int | None = None, yaml_problem: bool = False
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        yaml_problem: bool = False,
+        column: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.column = column
         self.yaml_problem = yaml_problem or message.startswith("not valid YAML")
 
 
@@ -65,20 +72,48 @@ def format_path(path: YamlPath) -> str:
 
 @dataclass
 class TemplateDocument:
-    """A parsed template: its data, where it came from, and the line of every node."""
+    """A parsed template: its data, where it came from, and the line of every node (and,
+    read from text, the column of every key and where every value starts)."""
 
     data: dict[str, Any]
     source: str = "<template>"
     base_dir: Path | None = None
     lines: dict[YamlPath, int] = field(default_factory=dict, repr=False)
+    #: 1-based column of each mapping key / sequence item, by its path.
+    columns: dict[YamlPath, int] = field(default_factory=dict, repr=False)
+    #: 0-based (line, column) where each value's text starts, by its path.
+    value_starts: dict[YamlPath, tuple[int, int]] = field(default_factory=dict, repr=False)
+    text: str = field(default="", repr=False)
 
     def line_of(self, path: YamlPath) -> int | None:
         """The 1-based line of ``path``, or of its nearest ancestor that has one."""
+        return self.position_of(path)[0]
+
+    def position_of(self, path: YamlPath) -> tuple[int | None, int | None]:
+        """1-based (line, column) of ``path``'s key, or of its nearest ancestor's."""
         for end in range(len(path), -1, -1):
             line = self.lines.get(tuple(path[:end]))
             if line is not None:
-                return line
-        return None
+                return line, self.columns.get(tuple(path[:end]))
+        return None, None
+
+    def position_in_value(self, path: YamlPath, value: str, offset: int) -> tuple[int, int] | None:
+        """1-based (line, column) in the file of character ``offset`` of the string ``value``
+        found at ``path``: the text from there to its line's end is looked for where the value
+        starts (quotes, block scalars and folding move it); None when it cannot be found."""
+        start = self.value_starts.get(path)
+        piece = value[offset:].split("\n", 1)[0].rstrip()[:80]
+        if start is None or not self.text or not piece:
+            return None
+        lines = self.text.split("\n")
+        if start[0] >= len(lines):
+            return None
+        begin = sum(len(line) + 1 for line in lines[: start[0]]) + start[1]
+        found = self.text.find(piece, begin, begin + 2 * len(value) + 200)
+        if found < 0:
+            return None
+        line = self.text.count("\n", 0, found)
+        return line + 1, found - (self.text.rfind("\n", 0, found) + 1) + 1
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -116,13 +151,15 @@ def parse_template(
         check_yaml_budget(text)  # aliases and nesting, before anything walks the tree
         documents = [d for d in YAML(typ="rt", pure=True).load_all(text) if d is not None]
     except YamlBudgetError as exc:
-        raise TemplateLoadError(exc.problem, line=exc.line, yaml_problem=True) from None
+        raise TemplateLoadError(
+            exc.problem, line=exc.line, column=exc.column, yaml_problem=True
+        ) from None
     except YAMLError as exc:
-        line = None
+        line = column = None
         if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
-            line = exc.problem_mark.line + 1
+            line, column = exc.problem_mark.line + 1, exc.problem_mark.column + 1
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise TemplateLoadError(f"not valid YAML: {problem}", line=line) from None
+        raise TemplateLoadError(f"not valid YAML: {problem}", line=line, column=column) from None
     except RecursionError:
         raise TemplateLoadError("not valid YAML: the document nests too deeply") from None
     if not documents:
@@ -138,10 +175,18 @@ def parse_template(
             f"the file holds a {_yaml_type(root)}, not a mapping; expected a Template document",
             line=1,
         )
-    lines: dict[YamlPath, int] = {}
-    _collect_lines(root, (), lines)
+    where = _Positions()
+    _collect_lines(root, (), where)
     data = _plain(root)
-    return TemplateDocument(data=data, source=source, base_dir=base_dir, lines=lines)
+    return TemplateDocument(
+        data=data,
+        source=source,
+        base_dir=base_dir,
+        lines=where.lines,
+        columns=where.columns,
+        value_starts=where.values,
+        text=text,
+    )
 
 
 def load_template(path: str | Path) -> TemplateDocument:
@@ -276,21 +321,35 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _collect_lines(node: Any, path: YamlPath, lines: dict[YamlPath, int]) -> None:
+@dataclass
+class _Positions:
+    lines: dict[YamlPath, int] = field(default_factory=dict)
+    columns: dict[YamlPath, int] = field(default_factory=dict)
+    values: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+
+
+def _collect_lines(node: Any, path: YamlPath, where: _Positions) -> None:
     if isinstance(node, CommentedMap):
         if not path:
-            lines[()] = (node.lc.line or 0) + 1
+            where.lines[()] = (node.lc.line or 0) + 1
+            where.columns[()] = (node.lc.col or 0) + 1
         for key, value in node.items():
             child = (*path, str(key))
             with contextlib.suppress(KeyError, TypeError):
-                lines[child] = node.lc.key(key)[0] + 1
-            _collect_lines(value, child, lines)
+                line, column = node.lc.key(key)
+                where.lines[child], where.columns[child] = line + 1, column + 1
+            with contextlib.suppress(KeyError, TypeError):
+                value_line, value_column = node.lc.value(key)
+                where.values[child] = (value_line, value_column)
+            _collect_lines(value, child, where)
     elif isinstance(node, CommentedSeq):
         for index, value in enumerate(node):
             child = (*path, index)
             with contextlib.suppress(KeyError, TypeError, IndexError):
-                lines[child] = node.lc.item(index)[0] + 1
-            _collect_lines(value, child, lines)
+                line, column = node.lc.item(index)
+                where.lines[child], where.columns[child] = line + 1, column + 1
+                where.values[child] = (line, column)
+            _collect_lines(value, child, where)
 
 
 def _plain(node: Any) -> Any:
