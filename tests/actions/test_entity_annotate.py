@@ -220,8 +220,14 @@ def test_github_pull_request_exact_requests_then_updated_not_duplicated(
 
     second_service = create_service(call, "payments-v2")
     git_host.requests.clear()
-    again = call(
-        ACTION, {**body, "annotations": {"serviceId": second_service["serviceId"]}, "draft": True}
+    again = call(  # the open pull request names the first service: re-pointing it is a replace
+        ACTION,
+        {
+            **body,
+            "annotations": {"serviceId": second_service["serviceId"]},
+            "draft": True,
+            "replace": True,
+        },
     )
     assert again.status_code == 200, again.json
     assert again.json["output"]["pullRequestNumber"] == 1

@@ -54,6 +54,7 @@ def test_two_spellings_of_one_entity_share_one_branch_and_pull_request(
             **base,
             "entityRef": "Component:default/Checkout-API",
             "annotations": {"serviceId": second},
+            "replace": True,  # the open pull request's branch already names the first service
         },
     )
     assert again.status_code == 200, again.json

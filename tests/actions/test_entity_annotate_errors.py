@@ -254,3 +254,50 @@ def test_the_integration_key_never_leaves_in_logs_errors_or_pull_requests(
     for text in texts:
         assert KEY not in text and KEY[::-1] not in text and FAKE_TOKEN not in text
     assert any("********" in t for t in texts)
+
+
+def test_a_different_service_id_in_the_file_is_not_replaced_without_replace(
+    call: Call, remotes_dir: Path, sid: str
+) -> None:
+    """It was silently replaced: a template given the wrong id re-pointed a mapped component."""
+    mapped = CATALOG + b"  annotations:\n    pagerduty.com/service-id: PLEGACY\n"
+    repo = repo_with(remotes_dir, {"catalog-info.yaml": mapped})
+    body = {"repoUrl": str(repo.path), "annotations": {"serviceId": sid}, "delivery": "commit"}
+    for dry_run in (True, False):
+        response = call(ACTION, body, dry_run=dry_run)
+        assert response.status_code == 400, response.json
+        assert response.json["error"]["message"] == (
+            f"catalog-info.yaml already has pagerduty.com/service-id: PLEGACY; this run would "
+            f"replace it with {sid}. Pass replace: true to point the entity at {sid}, or give "
+            "the service id already there"
+        )
+        assert response.json["error"]["details"] == [
+            {
+                "path": "$.annotations.serviceId",
+                "message": "the file has PLEGACY; replace: true replaces it",
+            }
+        ]
+    assert repo.count() == 1 and repo.read("catalog-info.yaml") == mapped
+
+    replaced = call(ACTION, {**body, "replace": True})
+    assert replaced.status_code == 200, replaced.json
+    assert f"pagerduty.com/service-id: {sid}\n".encode() in repo.read("catalog-info.yaml")
+    # The same id again is a no-op with or without replace, as before.
+    again = call(ACTION, body)
+    assert again.status_code == 200 and again.json["output"]["changed"] is False
+
+
+def test_a_planned_service_does_not_replace_a_mapped_entity_in_a_dry_run(
+    call: Call, remotes_dir: Path
+) -> None:
+    mapped = CATALOG + b"  annotations:\n    pagerduty.com/service-id: PLEGACY\n"
+    repo = repo_with(remotes_dir, {"catalog-info.yaml": mapped})
+    body = {"repoUrl": str(repo.path), "annotations": {"serviceId": None}}
+    response = call(ACTION, body, dry_run=True)
+    refused(response, 400, "$.annotations.serviceId", "replace: true")
+    planned = call(ACTION, {**body, "replace": True}, dry_run=True)
+    assert planned.status_code == 200, planned.json
+    assert (
+        '+    pagerduty.com/service-id: "<id of the service to be created>"'
+        in (planned.json["output"]["diff"])
+    )

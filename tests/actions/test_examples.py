@@ -77,6 +77,8 @@ def _annotate(world: ExampleWorld) -> dict[str, dict[str, Any]]:
     world.github_repo("acme/platform", {"services/catalog-info.yaml": platform})
     mapped = "    pagerduty.com/service-id: PLEGACY\n    pagerduty.com/account: ops\n"
     world.github_repo("acme/legacy-api", {"catalog-info.yaml": _component("legacy", mapped)})
+    moved = _component("orders-api", "    pagerduty.com/service-id: PLEGACY\n")
+    world.github_repo("acme/orders-api", {"catalog-info.yaml": moved})
     world.service("payments", "PABC123")
     return {"pagerduty": {"serviceId": world.service("checkout-api")}}
 

@@ -62,6 +62,8 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
             current = _pagerduty_annotations(text, ref)
         except _ENTITY_ERRORS as exc:  # about entityRef, not the file: say so
             raise _entity_error(exc) from None
+        if not payload.get("replace"):
+            _refuse_replacing(current, to_set, catalog_path)
         old_key = current.get(INTEGRATION_KEY)
         if isinstance(old_key, str) and old_key:
             secrets.append(old_key)  # a key being replaced or removed shows in the diff too
@@ -187,6 +189,29 @@ def _check_unknown_service_id(ctx: ActionContext) -> None:
         "annotations.serviceId is null: the step meant to give the service id gave none; "
         "pass the id of an existing PagerDuty service or check the step that creates it",
         details=[{"path": "$.annotations.serviceId", "message": "null"}],
+    )
+
+
+def _refuse_replacing(current: dict[str, Any], to_set: dict[str, str], catalog_path: str) -> None:
+    """A file already connecting the entity to another service is not silently re-pointed:
+    a wrong id from a template would move its incidents card and dependencies to a stranger's
+    service. ``replace: true`` says it is meant; the same id is a no-op as before."""
+    old, new = current.get(SERVICE_ID), to_set.get(SERVICE_ID)
+    if old is None or new is None or str(old) == new:
+        return
+    message = (
+        f"{catalog_path} already has {SERVICE_ID}: {old}; this run would replace it with "
+        f"{new}. Pass replace: true to point the entity at {new}, or give the service id "
+        "already there"
+    )
+    raise InputError(
+        message,
+        details=[
+            {
+                "path": "$.annotations.serviceId",
+                "message": f"the file has {old}; replace: true replaces it",
+            }
+        ],
     )
 
 
