@@ -7,6 +7,7 @@ without touching this file.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,13 +119,17 @@ def test_what_is_within_the_limits_still_parses(client: FlaskClient, auth: Auth)
 
 
 def test_a_mapping_account_must_be_a_configured_account(
-    make_app: Callable[..., Flask], sqlite_url: str, auth: Auth
+    make_app: Callable[..., Flask], sqlite_url: str, auth: Auth, tmp_path: Path
 ) -> None:
     accounts = [
         {"id": "us", "apiToken": "token-us-0123456789", "isDefault": True},
         {"id": "eu", "apiToken": "token-eu-0123456789"},
     ]
-    app = make_app(sqlite_url, pagerDuty={"accounts": accounts})
+    catalog = tmp_path / "web.yaml"
+    catalog.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: web}\n"
+    )
+    app = make_app(sqlite_url, pagerDuty={"accounts": accounts}, catalog={"files": [str(catalog)]})
     client = app.test_client()
     store = MappingStore(app.extensions["pagerduty_actions"].services.db)
     path = "/v2/mappings/component:default/web"
@@ -138,11 +143,11 @@ def test_a_mapping_account_must_be_a_configured_account(
             f"must be the id of a configured PagerDuty account (eu, us) or null, not {sent}"
         )
     assert store.overrides() == {}  # a refused mapping changes nothing
-    for account in ["eu", None]:
-        body = {"serviceId": "PABC123", "account": account}
+    for account in ["eu", None]:  # null: explicitly unmapped, so no service to look up
+        body = {"serviceId": None, "account": account}
         response = client.put(path, json=body, headers=auth())
         assert response.status_code == 200, response.json
-    assert store.overrides() == {"component:default/web": "PABC123"}
+    assert store.overrides() == {"component:default/web": None}
 
 
 def test_a_mapping_service_id_longer_than_an_id_is_refused(

@@ -76,22 +76,46 @@ def test_settings_answer_as_documented(client: FlaskClient, spec: OpenAPI) -> No
     assert exchange(client, spec, "GET", "/v2/settings/nope").status_code == 404
 
 
-def test_mapping_overrides_answer_as_documented(client: FlaskClient, spec: OpenAPI) -> None:
-    put = exchange(client, spec, "PUT", MAPPING, {"serviceId": "PWEB001"})
-    assert put.json == {
-        "entityRef": "component:default/web",
-        "serviceId": "PWEB001",
-        "source": "override",
-    }
-    unmapped = exchange(client, spec, "PUT", MAPPING, {"serviceId": None, "account": None})
-    assert unmapped.json["serviceId"] is None
-    assert exchange(client, spec, "DELETE", MAPPING).status_code == 204
-    assert exchange(client, spec, "DELETE", MAPPING).status_code == 404
-    bad = exchange(client, spec, "DELETE", "/v2/mappings/not a ref", bad_input=True)
-    assert bad.status_code == 400
-    # No catalog configured here: the listing says so in the documented error body.
+def test_mapping_overrides_answer_as_documented(
+    client: FlaskClient,
+    spec: OpenAPI,
+    make_app: Callable[..., Flask],
+    sqlite_url: str,
+    tmp_path: Path,
+) -> None:
+    # No catalog configured here: an override cannot be checked, so it is refused.
+    unchecked = exchange(client, spec, "PUT", MAPPING, {"serviceId": "PWEB001"})
+    assert unchecked.status_code == 400
+    assert unchecked.json["error"]["details"][0]["path"] == "$.entityRef"
+    # ... and the listing says so in the documented error body.
     refused = exchange(client, spec, "GET", "/v2/mappings")
     assert refused.status_code == 400 and "no catalog" in refused.json["error"]["message"]
+
+    catalog = tmp_path / "web.yaml"
+    catalog.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: web}\n"
+    )
+    app = make_app(sqlite_url, catalog={"files": [str(catalog)]})
+    with_catalog = app.test_client()
+    account = app.extensions["pagerduty_actions"].services.sandbox.state.accounts["default"]
+    policy = next(iter(account.escalation_policies))
+    fields = {"name": "web", "escalation_policy": {"id": policy}}
+    service_id = account.create_service(fields, unique_names=True)["id"]
+    put = exchange(with_catalog, spec, "PUT", MAPPING, {"serviceId": service_id})
+    assert put.json == {
+        "entityRef": "component:default/web",
+        "serviceId": service_id,
+        "source": "override",
+    }
+    unknown = exchange(with_catalog, spec, "PUT", MAPPING, {"serviceId": "PNOSUCH"})
+    assert unknown.status_code == 400
+    assert unknown.json["error"]["details"][0]["path"] == "$.serviceId"
+    unmapped = exchange(with_catalog, spec, "PUT", MAPPING, {"serviceId": None, "account": None})
+    assert unmapped.json["serviceId"] is None
+    assert exchange(with_catalog, spec, "DELETE", MAPPING).status_code == 204
+    assert exchange(with_catalog, spec, "DELETE", MAPPING).status_code == 404
+    bad = exchange(with_catalog, spec, "DELETE", "/v2/mappings/not a ref", bad_input=True)
+    assert bad.status_code == 400
 
 
 def test_the_mapping_listing_answers_as_documented(

@@ -232,8 +232,11 @@ def sync_paths(components: dict[str, Any]) -> dict[str, Any]:
                                        "serviceId": {"type": ["string", "null"]},
                                        "source": {"const": SOURCE_OVERRIDE}},
                     }, "Stored; entityRef as Backstage compares it (lower case)."),
-                    **_errors(400, 401, 403, 413, 415, 503,
-                              notes={400: f"{bad_ref}, or the body is not as shown.", **common}),
+                    **_errors(400, 401, 403, 413, 415, 502, 503,
+                              notes={400: f"{bad_ref}, the body is not as shown, the entity is "
+                                          "not in the catalog (or no catalog is configured), or "
+                                          "the service is not in the account.",
+                                     502: "The Backstage catalog or PagerDuty failed.", **common}),
                 },
             },
             "delete": {

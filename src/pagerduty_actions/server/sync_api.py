@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify
 
+from .. import pagerduty as pd
 from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..catalog.backstage_api import BackstageCatalogClient
+from ..catalog.files import load_catalog_files
 from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
+from ..pagerduty.resources import services as pd_services
 from ..redaction import QUOTE_LIMIT, clip
 from ..services import Services
 from ..store.settings import MappingStore, SettingsStore
+from ..suggestions import similar
 from ..sync import service as sync_service
 from ..sync.engine import STRATEGY_SETTING
 from ..sync.errors import as_action_error
@@ -141,8 +147,74 @@ def put_mapping(entity_ref: str) -> Response:
             details=[{"path": "$.serviceId", "message": "must be a PagerDuty service id or null"}],
         )
     account = _mapping_account(body.get("account"))
+    _check_mapping_target(_services(), ref, service_id, account)
     MappingStore(_services().db).put(ref, service_id, account, by=_caller())  # type: ignore[arg-type]
     return jsonify({"entityRef": ref, "serviceId": service_id, "source": "override"})
+
+
+def _check_mapping_target(
+    services: Services, ref: str, service_id: str | None, account: str | None
+) -> None:
+    """Refuse an override naming an entity the catalog does not have or a service the account
+    does not have: a typo would sit in the table claiming nothing (or a stranger's service)
+    until some run's report. The cost is one catalog
+    lookup (one entity by name from the catalog API, or the configured catalog files read as
+    a sync reads them), then, for an entity found, one service read from PagerDuty."""
+    problems: list[dict[str, str]] = []
+    try:
+        config = services.config
+        files, backstage = config.section("catalog").get("files"), config.section("backstage")
+        if files:
+            known = {e.ref for e in load_catalog_files(list(files), Path.cwd(), problems=[])}
+            if ref not in known:
+                kind_namespace, _, name = ref.rpartition("/")  # compare names, not prefixes
+                alike = {
+                    k.rpartition("/")[2]: k for k in known if k.rpartition("/")[0] == kind_namespace
+                }
+                close = [alike[n] for n in similar(name, alike)]
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                problems.append(
+                    {"path": "$.entityRef", "message": f"{ref} is not in catalog.files{hint}"}
+                )
+        elif backstage.get("baseUrl"):
+            one = parse_entity_ref(ref)
+            wanted = f"kind={one.kind},metadata.namespace={one.namespace},metadata.name={one.name}"
+            with BackstageCatalogClient(str(backstage["baseUrl"]), backstage.get("token")) as api:
+                found = api.iter_entities([wanted], fields=("kind",), page_size=1)
+                if next(found, None) is None:
+                    problems.append(
+                        {"path": "$.entityRef", "message": f"{ref} is not in the Backstage catalog"}
+                    )
+        else:
+            problems.append(
+                {
+                    "path": "$.entityRef",
+                    "message": f"cannot check that {ref} is in the catalog: no catalog is "
+                    "configured (set catalog.files or backstage.baseUrl)",
+                }
+            )
+        if service_id is not None and not problems:  # no PagerDuty read for a refused entity
+            if services.pagerduty is None:
+                raise ServiceUnavailableError("PagerDuty is not configured")
+            client = services.pagerduty_client(account)
+            try:
+                pd_services.get(client, service_id)
+            except pd.NotFoundError:
+                problems.append(
+                    {
+                        "path": "$.serviceId",
+                        "message": f"PagerDuty service {service_id} does not exist in account "
+                        f"{client.account.id!r}",
+                    }
+                )
+    except Exception as exc:  # the catalog (API or files) or PagerDuty failing: say which
+        error = as_action_error(exc)
+        if error is None:
+            raise
+        raise error from None
+    if problems:
+        summary = "; ".join(f"{d['path']}: {d['message']}" for d in problems)
+        raise InputError(f"mapping not stored: {summary}", details=problems)
 
 
 _JSON_TYPES = {"dict": "an object", "list": "an array", "bool": "a boolean"}
