@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# `make serve PORT=7078 CONFIG=my.yaml`: PORT overrides server.port (serve --port).
 serve: $(STAMP)
-	$(BIN)/pagerduty-actions serve $(if $(CONFIG),--config $(CONFIG),)
+	$(BIN)/pagerduty-actions serve $(if $(CONFIG),--config $(CONFIG),) $(if $(PORT),--port $(PORT),)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

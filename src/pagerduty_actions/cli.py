@@ -18,6 +18,14 @@ from ruamel.yaml.error import YAMLError
 
 from . import __version__
 from .bootstrap import build_services, ensure_local_token
+from .cli_startup import (
+    LateApp,
+    StartupFailure,
+    announce,
+    bind_problem,
+    config_problem,
+    require_writable_folder,
+)
 from .cli_template import template_group
 from .config import Config, load_config
 from .errors import ActionError, ConfigError, StartupError
@@ -56,9 +64,23 @@ def main() -> None:
 @main.command()
 @_CONFIG_OPTION
 @click.option("--host", help="Address to bind (default from config, else 127.0.0.1).")
-@click.option("--port", type=int, help="Port (default from config, else 7077; 0 picks one).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder for the SQLite file.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), help="Log line format.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port, overriding server.port (default from config, else 7077; 0 picks a free one). "
+    "`make serve PORT=7078` passes it.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(),
+    help="Folder for the SQLite file, the local token and work folders (overrides dataDir).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="Log line format (overrides logging.format). json: one JSON object per line on "
+    "stderr, the start-up lines included; the local token is then not printed.",
+)
 def serve(
     config_path: str | None,
     host: str | None,
@@ -66,7 +88,11 @@ def serve(
     data_dir: str | None,
     log_format: str | None,
 ) -> None:
-    """Run the HTTP server (waitress, a production WSGI server)."""
+    """Run the HTTP server (waitress, a production WSGI server).
+
+    A start-up problem (port in use, bad config, database unreachable, data dir not writable)
+    is one line on stderr, exit code 2.
+    """
     from waitress.server import create_server
 
     from .server import create_app
@@ -74,7 +100,11 @@ def serve(
     from .sync.runs import STOP_GRACE_SECONDS, active_runs, close_abandoned
     from .sync.schedule import start_schedule
 
-    config = _load(config_path)
+    json_logs = log_format == "json"
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise StartupFailure(config_problem(exc), json_logs=json_logs) from None
     server_section = config.section("server")
     if host:
         server_section["host"] = host
@@ -84,39 +114,65 @@ def serve(
     if data_dir:
         overrides["dataDir"] = data_dir
     config = config.with_overrides(**overrides)
-    configure_logging(log_format or config.log_format)
-    config, local_token = ensure_local_token(config)
+    json_logs = (log_format or config.log_format) == "json"
+    configure_logging(
+        log_format or config.log_format, str(config.section("logging").get("level", "INFO"))
+    )
+    require_writable_folder(
+        config.data_dir,
+        "dataDir",
+        "set dataDir (or serve --data-dir) to a folder this user can write to",
+        json_logs=json_logs,
+    )
+    try:
+        config, local_token = ensure_local_token(config)
+    except OSError as exc:
+        raise StartupFailure(
+            f"cannot keep the local token in {config.data_dir / 'local-token'}: "
+            f"{exc.strerror or exc}; remove what is there, or set auth.tokens",
+            json_logs=json_logs,
+        ) from None
+    # The port is bound before the database is migrated or the sandbox started, so a busy
+    # port is the one line of the failure, and nothing was set up for nothing.
+    application = LateApp()
+    try:
+        server = create_server(
+            application,
+            host=config.host,
+            port=config.port,
+            threads=config.threads,
+            # waitress stops reading a request whose line and headers, or body, pass the
+            # limits (431, 413) instead of buffering it (1 GiB of body, 256 KiB of headers).
+            max_request_header_size=config.max_header_bytes,
+            max_request_body_size=config.max_body_bytes + 1,  # waitress refuses >= the value
+        )
+    except (OSError, ValueError) as exc:
+        raise StartupFailure(
+            bind_problem(
+                exc,
+                config.host,
+                config.port,
+                port_fix="set server.port or run `make serve PORT={port}`",
+                host_fix="set server.host (or serve --host)",
+            ),
+            json_logs=json_logs,
+        ) from None
     try:
         app = create_app(config)
     except (StartupError, RegistryError) as exc:
-        raise click.ClickException(str(exc)) from None
-    # waitress stops reading a request whose line and headers, or body, pass the limits (431,
-    # 413) instead of buffering it: up to 1 GiB of body and 256 KiB of headers by default.
-    server = create_server(
-        app,
-        host=config.host,
-        port=config.port,
-        threads=config.threads,
-        max_request_header_size=config.max_header_bytes,
-        max_request_body_size=config.max_body_bytes + 1,  # waitress refuses >= the value
-    )
+        server.close()
+        raise StartupFailure(str(exc), json_logs=json_logs) from None
+    application.app = app
     services = app.extensions["pagerduty_actions"].services
     close_abandoned(services, restarted=True)  # runs a killed predecessor left running
     try:
         scheduler = start_schedule(services)
     except StartupError as exc:
         services.close()
-        raise click.ClickException(str(exc)) from None
+        server.close()
+        raise StartupFailure(str(exc), json_logs=json_logs) from None
     start_retention(services)  # deletes old rows hourly; services.close() stops it
-    url = f"http://{config.host}:{server.effective_port}"
-    click.echo(f"pagerduty-actions {__version__} listening on {url} (config: {config.source})")
-    if local_token:
-        click.echo(
-            f"  no auth.tokens configured: using the local token in {config.data_dir}/local-token"
-        )
-        click.echo(f"  token: {local_token}")
-        click.echo(f'  try:   curl -H "Authorization: Bearer {local_token}" {url}/v2/actions')
-    sys.stdout.flush()
+    announce(config, f"http://{config.host}:{server.effective_port}", local_token, json_logs)
 
     def on_sigterm(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # leaves server.run(): stop as on Ctrl-C
@@ -242,7 +298,13 @@ def config_check(path: str) -> None:
 
 @main.command(context_settings={"ignore_unknown_options": False})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port; 0 picks a free one.",
+)
 @click.option("--token", "tokens", multiple=True, help="Accepted API token (repeatable).")
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Seed data (YAML).")
 @click.option("--persist", type=click.Path(dir_okay=False), help="Keep state in this JSON file.")
@@ -253,10 +315,32 @@ def sandbox(
 
     Prints the REST base URL, then the Events API base URL, one per line, and serves until
     stopped. Point pagerDuty.apiBaseUrl / eventsBaseUrl at them (token: sandbox-token).
+    A start-up problem (port in use, bad seed or state file) is one line on stderr, exit
+    code 2.
     """
-    from .sandbox import run_sandbox
+    from .sandbox.server import SandboxBindError, SandboxStartError, run_sandbox
 
-    run_sandbox(host, port, list(tokens), seed, persist)
+    if persist:
+        # Checked now: the state is written when the sandbox stops, too late to say.
+        require_writable_folder(
+            Path(persist).absolute().parent,
+            "the folder of --persist",
+            "give --persist a path in a folder you can write to",
+        )
+    try:
+        run_sandbox(host, port, list(tokens), seed, persist)
+    except SandboxBindError as exc:
+        raise StartupFailure(
+            bind_problem(
+                exc.os_error,
+                host,
+                port,
+                port_fix="run `pagerduty-actions sandbox --port {port}` (0 picks a free one)",
+                host_fix="set --host",
+            )
+        ) from None
+    except SandboxStartError as exc:
+        raise StartupFailure(str(exc)) from None
 
 
 main.add_command(template_group)

@@ -8,17 +8,33 @@ Events base URL (one per line) and serves until interrupted.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import socket
 import sys
 import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from ruamel.yaml.error import YAMLError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from pagerduty_actions.sandbox.app import create_sandbox_app
 from pagerduty_actions.sandbox.seed import load_seed_file
 from pagerduty_actions.sandbox.state import SandboxState
+
+
+class SandboxStartError(Exception):
+    """The sandbox cannot start; the message (one line) names the cause and the fix."""
+
+
+class SandboxBindError(SandboxStartError):
+    """The address cannot be listened on; ``os_error`` says why (port in use, not local)."""
+
+    def __init__(self, host: str, port: int, os_error: OSError) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {os_error.strerror or os_error}")
+        self.os_error = os_error
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -39,12 +55,19 @@ class SandboxServer:
     ) -> None:
         self.state = state or SandboxState.from_seed()
         self.app = create_sandbox_app(self.state)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=_QuietHandler
-        )
+        # Bound here, not by werkzeug, whose own bind prints to stderr and exits on failure:
+        # a caller gets the OSError (port in use, address not local) and says it its way.
+        listener = _listening_socket(host, port)
+        try:
+            self._server: BaseWSGIServer = make_server(
+                host, port, self.app, threaded=True, request_handler=_QuietHandler,
+                fd=listener.fileno(),
+            )  # fmt: skip
+        finally:
+            listener.close()  # werkzeug serves a duplicate of it
         self._thread: threading.Thread | None = None
         self.host = host
-        self.port = self._server.server_port
+        self.port = int(self._server.port)
 
     def __repr__(self) -> str:
         return f"SandboxServer({self.base_url!r})"
@@ -101,6 +124,22 @@ class SandboxServer:
         self.stop()
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` and listening (IPv6 when ``host`` is one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name == "posix":
+            # As werkzeug does: a port a stopped server left in TIME_WAIT is free again.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def sandbox_server(
     seed: dict[str, Any] | None = None,
     tokens: list[str] | tuple[str, ...] = (),
@@ -127,10 +166,14 @@ def run_sandbox(
     """Serve a sandbox until interrupted, printing its REST then Events base URL.
 
     ``ready``/``server_holder`` let a caller in another thread wait for start-up and stop it.
+    A start-up problem (seed or state file, address) raises ``SandboxStartError`` before
+    anything is printed.
     """
-    document = load_seed_file(seed_file) if seed_file else None
-    state = SandboxState.from_seed(document, tokens=tokens, persist_path=persist_path)
-    server = SandboxServer(state, host, port)
+    state = _start_state(seed_file, tokens, persist_path)
+    try:
+        server = SandboxServer(state, host, port)
+    except OSError as exc:
+        raise SandboxBindError(host, port, exc) from None
     stream = out or sys.stdout
     print(server.base_url, file=stream)
     print(server.events_url, file=stream, flush=True)
@@ -147,6 +190,43 @@ def run_sandbox(
         state.persist()
 
 
+def _start_state(
+    seed_file: str | Path | None,
+    tokens: list[str] | tuple[str, ...],
+    persist_path: str | Path | None,
+) -> SandboxState:
+    """The state ``run_sandbox`` serves, or a one-line ``SandboxStartError`` naming the file
+    at fault: found at start-up, not when the state is saved at exit."""
+    try:
+        document = load_seed_file(seed_file) if seed_file else None
+    except (OSError, YAMLError, ValueError) as exc:
+        raise SandboxStartError(
+            f"seed file {seed_file} cannot be used: {_one_line(exc)}; fix it or leave out --seed"
+        ) from None
+    try:
+        return SandboxState.from_seed(document, tokens=tokens, persist_path=persist_path)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SandboxStartError(
+            f"state file {persist_path} (--persist) cannot be read: {_one_line(exc)}; "
+            "fix it, or delete it to start again from the seed"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        source = f"state file {persist_path} (--persist)" if _exists(persist_path) else None
+        source = source or (f"seed file {seed_file}" if seed_file else "the default seed")
+        raise SandboxStartError(
+            f"{source} does not describe a sandbox: {_one_line(exc)}; fix it"
+        ) from None
+
+
+def _exists(path: str | Path | None) -> bool:
+    return path is not None and Path(path).exists()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Click-free entry: ``[--host H] [--port P] [--token T]... [--seed FILE] [--persist FILE]``."""
     parser = argparse.ArgumentParser(
@@ -158,5 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default=None)
     parser.add_argument("--persist", default=None)
     args = parser.parse_args(argv)
-    run_sandbox(args.host, args.port, args.tokens, args.seed, args.persist)
+    try:
+        run_sandbox(args.host, args.port, args.tokens, args.seed, args.persist)
+    except SandboxStartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
