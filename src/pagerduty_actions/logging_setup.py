@@ -1,7 +1,10 @@
 """Log lines: plain text for a terminal, or one JSON object per line for a log pipeline.
 
 Every line may carry the request id so a platform engineer can follow one request across
-the access line and the action's own lines.
+the access line and the action's own lines. In JSON, a record's ``fields`` (``extra={"fields":
+{...}}``) become keys of its object (an action's id, error name, task and step), each text
+cut and redacted like the message; and the process's other writers to stderr (warnings, an
+uncaught exception) go through the same formatter, so every line is one JSON object.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
 
 from .redaction import TEXT_LIMIT, clip, redact
 
@@ -30,9 +36,21 @@ class _JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None)
         if request_id:
             entry["requestId"] = request_id
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                entry.setdefault(str(key), _field(value))
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry)
+
+
+def _field(value: Any) -> Any:
+    """A field's value as JSON carries it: text cut to TEXT_LIMIT and redacted, numbers,
+    booleans and null as they are."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(clip(str(value), TEXT_LIMIT))
 
 
 class _TextFormatter(logging.Formatter):
@@ -57,3 +75,34 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if fmt == "json":
+        _route_stderr_writers_to_logging()
+
+
+def _route_stderr_writers_to_logging() -> None:
+    """Warnings and uncaught exceptions (main thread or another) as log records, so in JSON
+    mode no multi-line traceback or bare warning text breaks a log pipeline's parser."""
+    logging.captureWarnings(True)
+    crash = logging.getLogger("pagerduty_actions.crash")
+
+    def on_uncaught(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        crash.critical("uncaught %s", kind.__name__, exc_info=(kind, value, tb))
+
+    def on_thread_uncaught(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or isinstance(args.exc_value, SystemExit):
+            return
+        name = args.thread.name if args.thread else "?"
+        crash.critical(
+            "uncaught %s in thread %s",
+            args.exc_type.__name__,
+            name,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = on_uncaught
+    threading.excepthook = on_thread_uncaught

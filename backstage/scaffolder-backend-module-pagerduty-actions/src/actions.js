@@ -95,12 +95,9 @@ function streamLog(logger, lines) {
 function createHandler({ client, actionId }) {
   return async function handler(ctx) {
     const dryRun = Boolean(ctx.isDryRun);
-    const key = idempotencyKey({
-      taskId: ctx.task && ctx.task.id,
-      stepId: ctx.step && ctx.step.id,
-      actionId,
-      input: ctx.input,
-    });
+    const taskId = ctx.task && ctx.task.id;
+    const stepId = ctx.step && ctx.step.id;
+    const key = idempotencyKey({ taskId, stepId, actionId, input: ctx.input });
     ctx.logger.info(
       `${actionId}: calling ${client.baseUrl}${dryRun ? ' (dry run: plan only, no writes)' : ''}` +
         ` with Idempotency-Key ${key}`,
@@ -109,6 +106,8 @@ function createHandler({ client, actionId }) {
       dryRun,
       idempotencyKey: key,
       initiator: initiatorOf(ctx),
+      taskId,
+      stepId,
       signal: ctx.signal,
       onRetry: (err, waitMs) =>
         ctx.logger.info(

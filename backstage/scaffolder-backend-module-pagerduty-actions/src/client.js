@@ -112,8 +112,11 @@ class PagerDutyActionsClient {
    *
    * @param {string} actionId
    * @param {unknown} input the rendered step input
-   * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string,
-   *   signal?: AbortSignal, onRetry?: (error: Error, waitMs: number) => void}} [options]
+   * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string, taskId?: string,
+   *   stepId?: string, signal?: AbortSignal,
+   *   onRetry?: (error: Error, waitMs: number) => void}} [options] `taskId`/`stepId`: the
+   *   Backstage task and step, sent as X-Backstage-Task-Id/-Step-Id so the server's log line
+   *   of the run (and of its failure) names them
    * @returns {Promise<{output?: Record<string, unknown>, log?: Array<{level?: string,
    *   message?: string}>, dryRun?: boolean, replayed: boolean}>} `replayed`: the server
    *   answered from an earlier run with the same Idempotency-Key and ran nothing again
@@ -147,6 +150,12 @@ class PagerDutyActionsClient {
     if (options.initiator) {
       headers['x-backstage-initiator'] = options.initiator;
     }
+    if (options.taskId) {
+      headers['x-backstage-task-id'] = headerText(options.taskId);
+    }
+    if (options.stepId) {
+      headers['x-backstage-step-id'] = headerText(options.stepId);
+    }
     let replayed = false;
     const body = await this.request(
       'POST',
@@ -163,6 +172,11 @@ class PagerDutyActionsClient {
     );
     return { ...body, replayed };
   }
+}
+
+/** A label as a header value: printable ASCII, at most 200 characters (fetch refuses others). */
+function headerText(value) {
+  return String(value).replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
 /** How long to wait before asking again, or undefined when the error is final. */

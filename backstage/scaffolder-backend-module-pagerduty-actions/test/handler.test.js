@@ -35,6 +35,8 @@ test('a step run posts the input with token, Idempotency-Key and initiator', asy
   assert.equal(req.headers['content-type'], 'application/json');
   assert.match(req.headers['idempotency-key'], new RegExp(`^backstage:${ctx.task.id}:pagerduty:`));
   assert.equal(req.headers['x-backstage-initiator'], 'user:default/jane');
+  assert.equal(req.headers['x-backstage-task-id'], ctx.task.id);
+  assert.equal(req.headers['x-backstage-step-id'], 'pagerduty');
   assert.deepEqual(JSON.parse(req.body), ctx.input);
   assert.deepEqual(ctx.outputs, okBody().output);
   assert.ok(ctx.logs.some(l => l.level === 'info' && l.message === 'created service PSVC123'));
@@ -105,4 +107,17 @@ test('without a step id the key hashes the rendered input', async t => {
   const [a, b] = server.requests.map(r => r.headers['idempotency-key']);
   assert.notEqual(a, b);
   assert.ok(a.includes(':pagerduty:service:create:'));
+});
+
+test('task and step headers are left out when Backstage gives no step, kept printable', async t => {
+  const server = await startFakeServer(() => ({ body: okBody() }));
+  t.after(server.close);
+  const client = new PagerDutyActionsClient({ baseUrl: server.baseUrl });
+  const handler = createHandler({ client, actionId: ACTION });
+  await handler(fakeContext({ step: undefined }));
+  await handler(fakeContext({ step: { id: 'créer\nservice' } }));
+  const [noStep, odd] = server.requests.map(r => r.headers);
+  assert.equal(noStep['x-backstage-step-id'], undefined);
+  assert.equal(noStep['x-backstage-task-id'], fakeContext().task.id);
+  assert.equal(odd['x-backstage-step-id'], 'cr?er?service');
 });

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import ActionError, InputError, UnsupportedMediaTypeError
-from ..redaction import QUOTE_LIMIT, clip
+from ..redaction import QUOTE_LIMIT, TEXT_LIMIT, clip, redact
 from .json_body import parse_json_body
 from .state import app_state
 
 bp = Blueprint("actions", __name__)
 _MAX_KEY_LENGTH = 255
+_RUNS = logging.getLogger("pagerduty_actions.actions")
 
 
 def _is_json(mimetype: str) -> bool:
@@ -75,6 +78,55 @@ def describe_action(action_id: str) -> Response:
     return jsonify(app_state().registry.get(action_id).describe())
 
 
+def _origin_header(name: str) -> str | None:
+    """A caller-sent label (Backstage's task or step id) fit for a log line: printable and
+    cut short, or dropped."""
+    value = request.headers.get(name, "").strip()
+    return clip(value, QUOTE_LIMIT) if value and value.isprintable() else None
+
+
+def _log_run(
+    action_id: str, dry_run: bool, seconds: float, outcome: str, error: ActionError | None
+) -> None:
+    """One line per run, with what an operator needs to find it and act on it: the action,
+    the Backstage task and step that ran it (``X-Backstage-Task-Id``/``-Step-Id``, sent by our
+    scaffolder module), and for a failure the error's name and message, cut and redacted, not
+    only the access line's status."""
+    task, step = _origin_header("X-Backstage-Task-Id"), _origin_header("X-Backstage-Step-Id")
+    where = ", ".join(f"{k} {v}" for k, v in (("task", task), ("step", step)) if v)
+    fields: dict[str, Any] = {
+        "action": action_id,
+        "outcome": outcome,
+        "dryRun": dry_run,
+        "durationMs": round(seconds * 1000),
+        "taskId": task,
+        "stepId": step,
+    }
+    suffix = f" ({where})" if where else ""
+    extra = {"request_id": g.get("request_id"), "fields": fields}
+    if error is None:
+        _RUNS.info(
+            "action %s: %s in %d ms%s",
+            action_id,
+            outcome,
+            fields["durationMs"],
+            suffix,
+            extra=extra,
+        )
+        return
+    message = redact(clip(error.message, TEXT_LIMIT))
+    fields.update(errorName=error.name, errorMessage=message, status=error.status)
+    _RUNS.log(
+        logging.ERROR if error.status >= 500 else logging.WARNING,
+        "action %s failed%s: %s: %s",
+        action_id,
+        suffix,
+        error.name,
+        message,
+        extra=extra,
+    )
+
+
 @bp.post("/v2/actions/<path:action_id>")
 def run_action(action_id: str) -> Response:
     state = app_state()
@@ -82,6 +134,8 @@ def run_action(action_id: str) -> Response:
     registry.get(action_id)  # unknown id: 404 before reading the body
     dry_run = _flag("dryRun")
     outcome = "error"
+    failure: ActionError | None = None
+    started = time.monotonic()
     try:
         payload = read_json_object()
         result = registry.run(
@@ -96,10 +150,13 @@ def run_action(action_id: str) -> Response:
         )
         outcome = "replayed" if result.replayed else "success"
     except ActionError as exc:
-        outcome = exc.name
+        outcome, failure = exc.name, exc
         raise
     finally:
+        seconds = time.monotonic() - started
         state.metrics.action_runs.labels(action_id, outcome, str(dry_run).lower()).inc()
+        state.metrics.action_duration.labels(action_id).observe(seconds)
+        _log_run(action_id, dry_run, seconds, outcome, failure)
     response = jsonify(result.body())
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -34,6 +34,14 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.action_duration = Histogram(
+            "pagerduty_actions_action_duration_seconds",
+            "Action run time by action id, failures and replays included (HTTP runs).",
+            ["action"],
+            # Actions wait on PagerDuty and git hosts: seconds to minutes, not milliseconds.
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+            registry=self.registry,
+        )
         self.action_runs = Counter(
             "pagerduty_actions_action_runs_total",
             "Action runs by action id and outcome (success, replayed, or the error name).",
