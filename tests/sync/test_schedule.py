@@ -124,6 +124,9 @@ class _FakeServer:
         )
         raise KeyboardInterrupt
 
+    def close(self) -> None:
+        """serve closes the server when start-up fails after it was bound."""
+
 
 def _serve(tmp_path: Path, pd: SandboxServer, monkeypatch: pytest.MonkeyPatch, **sync: Any) -> Any:
     import waitress.server
@@ -166,4 +169,5 @@ def test_serve_refuses_a_zero_interval(
     tmp_path: Path, pd: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = _serve(tmp_path, pd, monkeypatch, schedule={"every": "0m"})
-    assert result.exit_code == 1 and "sync.schedule.every: must be a positive" in result.output
+    # A start-up failure of serve: one line, exit code 2 (#15).
+    assert result.exit_code == 2 and "sync.schedule.every: must be a positive" in result.output
