@@ -2,7 +2,8 @@
 
 Start-up fails here, early and with a message that says what to fix, rather than on the
 first request. With no PagerDuty credentials the built-in sandbox is started in-process, so
-`make serve` works on a fresh machine and says loudly that nothing real is touched.
+`make serve` works on a fresh machine and says loudly that PagerDuty objects are simulated
+(git repositories are never simulated: commits and pull requests are real).
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def _attach_pagerduty(services: Services) -> None:
         }
         _LOG.warning(
             "no PagerDuty credentials configured (pagerDuty.apiToken, .oauth or .accounts): "
-            "using the built-in PagerDuty sandbox at %s; nothing real is created",
+            "using the built-in PagerDuty sandbox at %s; PagerDuty objects are simulated, "
+            "but commits and pull requests to configured git repositories are real",
             sandbox.base_url,
         )
     _register_secrets(section)
