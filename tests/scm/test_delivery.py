@@ -1,4 +1,4 @@
-"""deliver_file_change / deliver_changes end to end: real git remotes, respx for the host APIs."""
+"""deliver() end to end: real git remotes, respx for the host APIs."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ import respx
 from scm_git_helpers import CATALOG, FAKE_TOKEN, Remote, git, make_remote
 
 from pagerduty_actions.scm import (
+    DeliveryRequest,
     DeliveryResult,
     EditOutcome,
+    HostAccess,
     HostNotAllowedError,
     InvalidDeliveryError,
     PushConflictError,
@@ -26,8 +28,7 @@ from pagerduty_actions.scm import (
     ScmAuthError,
     ScmError,
     UnsafePathError,
-    deliver_changes,
-    deliver_file_change,
+    deliver,
     parse_repo_url,
 )
 
@@ -83,23 +84,29 @@ def gh_pull(number: int, head: str = "pagerduty/annotate-payments") -> dict[str,
 
 
 def deliver_github(
-    remote: Remote, integrations: dict[str, Any], scm_tmp: Path, **kw: Any
-) -> DeliveryResult:
+    remote: Remote,
+    integrations: dict[str, Any],
+    scm_tmp: Path,
+    *,
+    edit: Any = annotate,
+    provider: Any = None,
+    transport: httpx.BaseTransport | None = None,
+    **kw: Any,
+) -> DeliveryResult[Any]:
+    """A pull request on github.com for the remote (cloned from disk); ``kw`` overrides the
+    request's fields."""
     args: dict[str, Any] = {
-        "integrations": integrations,
-        "path": "catalog-info.yaml",
-        "edit": annotate,
         "mode": "pull-request",
         "branch_name": "annotate-payments",
         "title": "Add PagerDuty annotations",
         "body": "Adds pagerduty.com/service-id.",
         "commit_message": "Add PagerDuty annotations to payments",
-        "clone_url": remote.url,
-        "tmp_root": scm_tmp,
+        "work_dir": scm_tmp,
     }
     args.update(kw)
     location = parse_repo_url("github.com?owner=acme&repo=payments", integrations)
-    return deliver_file_change(location, **args)
+    request = DeliveryRequest(location, {"catalog-info.yaml": edit}, integrations, **args)
+    return deliver(request, HostAccess(remote.url, provider, transport))
 
 
 # -- commit mode ------------------------------------------------------------------------------
@@ -115,13 +122,14 @@ def test_commit_pushes_exactly_the_edit(
         seen.append(old)
         return annotate(old)
 
-    result = deliver_file_change(
-        local_location(remote, integrations),
-        integrations=integrations,
-        path="catalog-info.yaml",
-        edit=edit,
-        commit_message="Add PagerDuty annotations",
-        tmp_root=scm_tmp,
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": edit},
+            integrations,
+            commit_message="Add PagerDuty annotations",
+            work_dir=scm_tmp,
+        )
     )
     assert seen == [CATALOG.decode()]  # CRLF reaches the edit untouched
     assert result.changed and result.pushed and not result.dry_run
@@ -144,16 +152,13 @@ def test_rerun_without_change_makes_no_commit(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
     loc = local_location(remote, integrations)
-    kwargs: dict[str, Any] = {
-        "integrations": integrations,
-        "path": "catalog-info.yaml",
-        "edit": annotate,
-        "commit_message": "annotate",
-        "tmp_root": scm_tmp,
-    }
-    deliver_file_change(loc, **kwargs)
+    request = DeliveryRequest(
+        loc, {"catalog-info.yaml": annotate}, integrations, commit_message="annotate",
+        work_dir=scm_tmp,
+    )  # fmt: skip
+    deliver(request)
     tip = remote.tip()
-    again = deliver_file_change(loc, **kwargs)
+    again = deliver(request)
     assert (again.changed, again.commit_sha, again.pushed, again.diff) == (False, None, False, "")
     assert remote.tip() == tip and remote.count() == 2
 
@@ -161,13 +166,14 @@ def test_rerun_without_change_makes_no_commit(
 def test_edit_saying_unchanged_is_trusted(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver_file_change(
-        local_location(remote, integrations),
-        integrations=integrations,
-        path="catalog-info.yaml",
-        edit=lambda old: (old + "x", False, ""),
-        commit_message="m",
-        tmp_root=scm_tmp,
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": lambda old: EditOutcome(old + "x", False, "")},
+            integrations,
+            commit_message="m",
+            work_dir=scm_tmp,
+        )
     )
     assert not result.changed and remote.count() == 1
 
@@ -176,15 +182,16 @@ def test_commit_to_a_named_branch_and_custom_author(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
     remote.push_commit({"r.txt": b"r"}, branch="release")
-    result = deliver_file_change(
-        local_location(remote, integrations),
-        integrations=integrations,
-        path="catalog-info.yaml",
-        edit=annotate,
-        branch="release",
-        commit_message="annotate release",
-        author={"name": "Jane", "email": "jane@example.invalid"},
-        tmp_root=scm_tmp,
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": annotate},
+            integrations,
+            branch="release",
+            commit_message="annotate release",
+            author={"name": "Jane", "email": "jane@example.invalid"},
+            work_dir=scm_tmp,
+        )
     )
     assert result.branch == "release" and remote.tip("release") == result.commit_sha
     assert remote.read("catalog-info.yaml", "release") == EXPECTED
@@ -195,14 +202,15 @@ def test_commit_to_a_named_branch_and_custom_author(
 def test_dry_run_reports_the_diff_and_pushes_nothing(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver_file_change(
-        local_location(remote, integrations),
-        integrations=integrations,
-        path="catalog-info.yaml",
-        edit=annotate,
-        commit_message="m",
-        dry_run=True,
-        tmp_root=scm_tmp,
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": annotate},
+            integrations,
+            commit_message="m",
+            dry_run=True,
+            work_dir=scm_tmp,
+        )
     )
     assert result.changed and result.dry_run and not result.pushed
     assert result.commit_sha is None and ANNOTATION in result.diff
@@ -214,68 +222,93 @@ def test_bom_and_line_endings_survive(tmp_path: Path, scm_tmp: Path) -> None:
     remote = make_remote(tmp_path / "remotes", {"c.yaml": data})
     integ = {"local": [{"root": str(tmp_path / "remotes")}]}
 
-    def edit(old: str) -> tuple[str, bool, str]:
+    def edit(old: str) -> EditOutcome[None]:
         assert old.startswith("\ufeff")
-        return old.replace("payments", "billing"), True, "d"
+        return EditOutcome(old.replace("payments", "billing"), True, "d")
 
-    deliver_file_change(
-        parse_repo_url(str(remote.path), integ), integrations=integ, path="c.yaml", edit=edit,
-        commit_message="m", tmp_root=scm_tmp,
-    )  # fmt: skip
+    deliver(
+        DeliveryRequest(
+            parse_repo_url(str(remote.path), integ),
+            {"c.yaml": edit},
+            integ,
+            commit_message="m",
+            work_dir=scm_tmp,
+        )
+    )
     assert remote.read("c.yaml") == data.replace(b"payments", b"billing")
 
 
-def test_edit_result_objects_are_accepted(
+def test_what_an_edit_reports_comes_back_in_the_result(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    class Result:
-        def __init__(self, text: str) -> None:
-            self.text, self.changed, self.diff = text, True, "diff"
+    """The report of an edit's last run, under the path as the request spelled it; a diff
+    that does not end a line is given its newline."""
+    runs: list[str] = []
 
-    result = deliver_file_change(
-        local_location(remote, integrations),
-        integrations=integrations,
-        path="README.md",
-        edit=lambda old: Result(old + "more\n"),
-        commit_message="m",
-        tmp_root=scm_tmp,
+    def edit(old: str) -> EditOutcome[str]:
+        runs.append(old)
+        if len(runs) == 1:  # another commit lands between clone and push: the edit runs again
+            remote.push_commit({"docs/x.txt": b"moved\n"}, message="other")
+        return EditOutcome(old + "more\n", True, "diff", report=f"run {len(runs)}")
+
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"./README.md": edit},
+            integrations,
+            commit_message="m",
+            work_dir=scm_tmp,
+        )
     )
     assert result.changed and remote.read("README.md") == b"# payments\nmore\n"
-    assert result.diff == "diff\n"
+    assert result.diff == "diff\n" and result.files == ("README.md",)
+    assert dict(result.reports) == {"./README.md": "run 2"}
 
 
 def test_non_utf8_file_is_refused(tmp_path: Path, scm_tmp: Path) -> None:
     remote = make_remote(tmp_path / "remotes", {"c.yaml": b"name: \xff\n"})
     integ = {"local": [{"root": str(tmp_path / "remotes")}]}
     with pytest.raises(ScmError, match="not UTF-8"):
-        deliver_file_change(
-            parse_repo_url(str(remote.path), integ), integrations=integ, path="c.yaml",
-            edit=annotate, commit_message="m", tmp_root=scm_tmp,
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                parse_repo_url(str(remote.path), integ),
+                {"c.yaml": annotate},
+                integ,
+                commit_message="m",
+                work_dir=scm_tmp,
+            )
+        )
 
 
 # -- several files (the sync) -----------------------------------------------------------------
 
 
-def test_deliver_changes_makes_one_commit(tmp_path: Path, scm_tmp: Path) -> None:
+def test_several_files_make_one_commit(tmp_path: Path, scm_tmp: Path) -> None:
     remote = make_remote(
         tmp_path / "remotes",
         {"a/catalog-info.yaml": b"a: 1\n", "b/catalog-info.yaml": b"b: 1\n", "c.yaml": b"c\n"},
     )
     integ = {"local": [{"root": str(tmp_path / "remotes")}]}
-    result = deliver_changes(
-        parse_repo_url(str(remote.path), integ),
-        {
-            "a/catalog-info.yaml": lambda old: (old.replace("1", "2"), True, "da"),
-            "b/catalog-info.yaml": lambda old: (old.replace("1", "2"), True, "db"),
-            "c.yaml": lambda old: (old, False, ""),
-        },
-        integrations=integ,
-        commit_message="sync dependencies",
-        tmp_root=scm_tmp,
+    result = deliver(
+        DeliveryRequest(
+            parse_repo_url(str(remote.path), integ),
+            {
+                "a/catalog-info.yaml": lambda old: EditOutcome(
+                    old.replace("1", "2"), True, "da", 1
+                ),
+                "b/catalog-info.yaml": lambda old: EditOutcome(
+                    old.replace("1", "2"), True, "db", 2
+                ),
+                "c.yaml": lambda old: EditOutcome(old, False, "", 3),
+            },
+            integ,
+            commit_message="sync dependencies",
+            work_dir=scm_tmp,
+        )
     )
     assert result.files == ("a/catalog-info.yaml", "b/catalog-info.yaml")
     assert result.diff == "da\ndb\n"
+    assert dict(result.reports) == {"a/catalog-info.yaml": 1, "b/catalog-info.yaml": 2, "c.yaml": 3}
     assert remote.count() == 2
     assert remote.changed_files(str(result.commit_sha)) == [
         "a/catalog-info.yaml",
@@ -300,10 +333,14 @@ def test_unsafe_paths_are_refused_before_cloning(
     remote: Remote, integrations: dict[str, Any], path: str
 ) -> None:
     with pytest.raises(UnsafePathError) as err:
-        deliver_file_change(
-            local_location(remote, integrations), integrations=integrations, path=path,
-            edit=annotate, commit_message="m",
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                local_location(remote, integrations),
+                {path: annotate},
+                integrations,
+                commit_message="m",
+            )
+        )
     assert err.value.field == "catalogPath"
 
 
@@ -318,35 +355,44 @@ def test_unlisted_locations_are_refused_before_cloning(
         (outside, {"local": [{"root": str(tmp_path / "elsewhere")}]}),
     ):
         with pytest.raises(HostNotAllowedError):
-            deliver_file_change(
-                location, integrations=integ, path="catalog-info.yaml", edit=annotate,
-                commit_message="m", mode="pull-request", title="t",
-            )  # fmt: skip
+            deliver(
+                DeliveryRequest(
+                    location,
+                    {"catalog-info.yaml": annotate},
+                    integ,
+                    commit_message="m",
+                    mode="pull-request",
+                    title="t",
+                )
+            )
     assert not router.calls
 
 
 @pytest.mark.usefixtures("no_git")
 def test_incomplete_requests(remote: Remote, integrations: dict[str, Any]) -> None:
     loc = local_location(remote, integrations)
-    base: dict[str, Any] = {"integrations": integrations, "path": "catalog-info.yaml",
-                            "edit": annotate}  # fmt: skip
+    edits = {"catalog-info.yaml": annotate}
     with pytest.raises(InvalidDeliveryError, match="title"):
-        deliver_file_change(loc, **base, commit_message="m", mode="pull-request")
+        deliver(DeliveryRequest(loc, edits, integrations, commit_message="m", mode="pull-request"))
     with pytest.raises(InvalidDeliveryError, match="commit message"):
-        deliver_file_change(loc, **base, commit_message=" ")
+        deliver(DeliveryRequest(loc, edits, integrations, commit_message=" "))
     with pytest.raises(InvalidDeliveryError, match="mode"):
-        deliver_file_change(loc, **base, commit_message="m", mode="push")  # type: ignore[arg-type]
+        deliver(DeliveryRequest(loc, edits, integrations, commit_message="m", mode="push"))  # type: ignore[arg-type]
 
 
 def test_missing_file_lists_catalog_files(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
     with pytest.raises(RepositoryFileNotFoundError) as err:
-        deliver_file_change(
-            local_location(remote, integrations), integrations=integrations,
-            path="services/catalog-info.yaml", edit=annotate, commit_message="m",
-            tmp_root=scm_tmp,
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                local_location(remote, integrations),
+                {"services/catalog-info.yaml": annotate},
+                integrations,
+                commit_message="m",
+                work_dir=scm_tmp,
+            )
+        )
     assert err.value.candidates == ["catalog-info.yaml"]
     assert "catalog-info.yaml" in err.value.message and err.value.status == 404
     assert remote.count() == 1
@@ -358,10 +404,15 @@ def test_symlink_out_of_the_repository_is_refused(tmp_path: Path, scm_tmp: Path)
     remote = make_remote(tmp_path / "remotes", {"README.md": b"r\n"}, symlinks={"c.yaml": outside})
     integ = {"local": [{"root": str(tmp_path / "remotes")}]}
     with pytest.raises(UnsafePathError, match="outside"):
-        deliver_file_change(
-            parse_repo_url(str(remote.path), integ), integrations=integ, path="c.yaml",
-            edit=lambda old: (old + "x", True, ""), commit_message="m", tmp_root=scm_tmp,
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                parse_repo_url(str(remote.path), integ),
+                {"c.yaml": lambda old: EditOutcome(old + "x", True, "")},
+                integ,
+                commit_message="m",
+                work_dir=scm_tmp,
+            )
+        )
     assert outside.read_bytes() == b"name: payments\n"
 
 
@@ -379,10 +430,15 @@ def test_push_race_is_survived_by_reapplying(
             remote.push_commit({"README.md": b"# payments, edited elsewhere\n"}, message="other")
         return annotate(old)
 
-    result = deliver_file_change(
-        local_location(remote, integrations), integrations=integrations,
-        path="catalog-info.yaml", edit=racing_edit, commit_message="annotate", tmp_root=scm_tmp,
-    )  # fmt: skip
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": racing_edit},
+            integrations,
+            commit_message="annotate",
+            work_dir=scm_tmp,
+        )
+    )
     assert len(calls) == 2 and result.changed and result.pushed
     assert remote.log(fmt="%s") == ["annotate", "other", "seed"]
     assert remote.read("README.md") == b"# payments, edited elsewhere\n"
@@ -398,11 +454,15 @@ def test_second_race_is_a_push_conflict(
         return annotate(old)
 
     with pytest.raises(PushConflictError) as err:
-        deliver_file_change(
-            local_location(remote, integrations), integrations=integrations,
-            path="catalog-info.yaml", edit=always_racing, commit_message="annotate",
-            tmp_root=scm_tmp,
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                local_location(remote, integrations),
+                {"catalog-info.yaml": always_racing},
+                integrations,
+                commit_message="annotate",
+                work_dir=scm_tmp,
+            )
+        )
     assert err.value.status == 409 and "run the action again" in err.value.message
     assert "annotate" not in remote.log(fmt="%s")
     assert list(scm_tmp.iterdir()) == []
@@ -420,10 +480,15 @@ def test_race_with_the_same_change_ends_unchanged(
             remote.push_commit({"catalog-info.yaml": EXPECTED}, message="same, by hand")
         return annotate(old)
 
-    result = deliver_file_change(
-        local_location(remote, integrations), integrations=integrations,
-        path="catalog-info.yaml", edit=edit, commit_message="annotate", tmp_root=scm_tmp,
-    )  # fmt: skip
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": edit},
+            integrations,
+            commit_message="annotate",
+            work_dir=scm_tmp,
+        )
+    )
     assert not result.changed and result.commit_sha is None
     assert remote.log(fmt="%s") == ["same, by hand", "seed"]
 
@@ -576,12 +641,11 @@ def test_gitlab_merge_request_then_update(
     }
     find = router.get(url__startswith=GL_MRS).respond(200, json=[])
     create = router.post(GL_MRS).respond(201, json=mr)
-    kwargs: dict[str, Any] = {
-        "integrations": integrations, "path": "catalog-info.yaml", "edit": annotate,
-        "mode": "pull-request", "branch_name": "pd", "title": "PD", "body": "b", "draft": True,
-        "commit_message": "m", "clone_url": remote.url, "tmp_root": scm_tmp,
-    }  # fmt: skip
-    result = deliver_file_change(location, **kwargs)
+    request = DeliveryRequest(
+        location, {"catalog-info.yaml": annotate}, integrations, mode="pull-request",
+        branch_name="pd", title="PD", body="b", draft=True, commit_message="m", work_dir=scm_tmp,
+    )  # fmt: skip
+    result = deliver(request, HostAccess(clone_url=remote.url))
     assert result.pull_request_number == 4 and result.pull_request_created
     assert find.calls.last.request.headers["PRIVATE-TOKEN"] == FAKE_TOKEN
     assert json.loads(create.calls.last.request.content) == {
@@ -594,7 +658,7 @@ def test_gitlab_merge_request_then_update(
     router.routes.clear()
     router.get(url__startswith=GL_MRS).respond(200, json=[mr])
     put = router.put(f"{GL_MRS}/4").respond(200, json=mr)
-    again = deliver_file_change(location, **kwargs)
+    again = deliver(request, HostAccess(clone_url=remote.url))
     assert again.pull_request_number == 4 and not again.pull_request_created
     assert json.loads(put.calls.last.request.content) == {"title": "Draft: PD", "description": "b"}
     assert [c.request.method for c in router.calls] == ["GET", "PUT"]
@@ -603,11 +667,17 @@ def test_gitlab_merge_request_then_update(
 def test_local_pull_request_mode_pushes_the_branch_only(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver_file_change(
-        local_location(remote, integrations), integrations=integrations,
-        path="catalog-info.yaml", edit=annotate, mode="pull-request",
-        title="Annotate payments", commit_message="m", tmp_root=scm_tmp,
-    )  # fmt: skip
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": annotate},
+            integrations,
+            mode="pull-request",
+            title="Annotate payments",
+            commit_message="m",
+            work_dir=scm_tmp,
+        )
+    )
     assert result.branch == "pagerduty/annotate-payments"
     assert result.pull_request_url is None and result.pull_request_number is None
     assert remote.read("catalog-info.yaml", "pagerduty/annotate-payments") == EXPECTED
@@ -689,11 +759,18 @@ def test_race_on_our_own_branch(
         edits.append(old)
         return annotate(old)
 
-    result = deliver_file_change(
-        local_location(remote, integrations), integrations=integrations,
-        path="catalog-info.yaml", edit=edit, mode="pull-request", title="Annotate payments",
-        commit_message="m", tmp_root=scm_tmp, branch_update=branch_update,
-    )  # fmt: skip
+    result = deliver(
+        DeliveryRequest(
+            local_location(remote, integrations),
+            {"catalog-info.yaml": edit},
+            integrations,
+            mode="pull-request",
+            title="Annotate payments",
+            commit_message="m",
+            work_dir=scm_tmp,
+            branch_update=branch_update,
+        )
+    )
     branch = "pagerduty/annotate-payments"
     assert result.pushed and not result.superseded and remote.tip(branch) == result.commit_sha
     assert remote.read("catalog-info.yaml", branch) == EXPECTED
@@ -776,9 +853,17 @@ def test_pull_request_branch_must_differ_from_base(
 ) -> None:
     remote.push_commit({"a.txt": b"a"}, branch="pagerduty/x")
     with pytest.raises(InvalidDeliveryError, match="also the base branch"):
-        deliver_file_change(
-            local_location(remote, integrations), integrations=integrations,
-            path="catalog-info.yaml", edit=annotate, mode="pull-request", title="t",
-            branch="pagerduty/x", branch_name="x", commit_message="m", tmp_root=scm_tmp,
-        )  # fmt: skip
+        deliver(
+            DeliveryRequest(
+                local_location(remote, integrations),
+                {"catalog-info.yaml": annotate},
+                integrations,
+                mode="pull-request",
+                title="t",
+                branch="pagerduty/x",
+                branch_name="x",
+                commit_message="m",
+                work_dir=scm_tmp,
+            )
+        )
     assert list(scm_tmp.iterdir()) == []

@@ -20,6 +20,7 @@ from sync_world import (
     depends_on_in,
     entities,
     gh_pull,
+    git,
     git_catalog,
     make_services,
     pd_calls,
@@ -281,6 +282,35 @@ def test_pagerduty_strategy_commits_when_configured(
         "component:default/ghost",
         "component:search",
     ]
+    assert depends_on_in(repos.read("repo-b", "search/catalog-info.yaml")) == ["component:db"]
+
+
+def test_an_entity_whose_block_cannot_be_edited_in_git_fails_alone(
+    pd: SandboxServer, tmp_path: Path, sqlite_url: str, repos: Repos, github: respx.MockRouter
+) -> None:
+    """checkout's dependsOn in repo-a is one string: the sync plans to add search, the edit of
+    the file as the commit's checkout holds it refuses that entity with the reason, and the
+    other repository is still committed."""
+    work = repos.checkouts["repo-a"]
+    path = work / "checkout/catalog-info.yaml"
+    head, _, _ = path.read_text(encoding="utf-8").partition("  dependsOn:")
+    path.write_text(head + "  dependsOn: payments\n", encoding="utf-8")
+    git(work, "commit", "-qam", "dependsOn as one string")
+    git(work, "push", "-q", repos.bare["repo-a"].as_uri(), "HEAD:refs/heads/main")
+    services = make_services(
+        pd, sqlite_url, tmp_path / "d", **git_catalog(tmp_path), sync={"delivery": "commit"}
+    )
+    try:
+        report = run(services, "pagerduty")
+    finally:
+        services.close()
+    assert [f["entityRef"] for f in report["failed"]] == ["component:default/checkout"]
+    error = report["failed"][0]["error"]
+    assert error.startswith(f"{repos.url('repo-a')} (checkout/catalog-info.yaml): cannot edit")
+    assert [c["entityRef"] for c in report["applied"]] == ["component:default/search"]
+    deliveries = {d["repository"]: d for d in report["deliveries"]}
+    assert deliveries[repos.url("repo-a")]["changed"] is False
+    assert repos.read("repo-a", "checkout/catalog-info.yaml").endswith(b"dependsOn: payments\n")
     assert depends_on_in(repos.read("repo-b", "search/catalog-info.yaml")) == ["component:db"]
 
 

@@ -9,6 +9,7 @@ secret, so by default only the service id (and the account, when not the default
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -28,8 +29,7 @@ from ..context import ActionContext
 from ..errors import InputError
 from ..pagerduty.resources import integrations, services
 from ..paths import data_dir
-from ..scm import deliver_file_change, parse_repo_url
-from ..scm.delivery import EditOutcome
+from ..scm import DeliveryRequest, DeliveryResult, EditOutcome, deliver, parse_repo_url
 from ..sync.sources import integration_key_index
 from ..templating import TemplateError, TemplateRenderer, TemplateSyntaxError
 
@@ -49,53 +49,40 @@ _BODY_RENDERER = TemplateRenderer(jinja_style=True)
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     integrations_config = ctx.services.config.section("integrations")
     location = parse_repo_url(payload["repoUrl"], integrations_config)
-    wanted = payload["annotations"]
-    removing = bool(wanted.get("remove"))
+    removing = bool(payload["annotations"].get("remove"))
     to_set, service_url = ({}, None) if removing else _annotations_to_set(ctx, payload)
-    secrets = [v for k, v in to_set.items() if k == INTEGRATION_KEY]
     catalog_path = payload.get("catalogPath", "catalog-info.yaml")
-    seen: dict[str, Any] = {}
-
-    def edit(text: str) -> EditOutcome:
-        ref = payload.get("entityRef")
-        try:
-            current = _pagerduty_annotations(text, ref)
-        except _ENTITY_ERRORS as exc:  # about entityRef, not the file: say so
-            raise _entity_error(exc) from None
-        if not payload.get("replace"):
-            _refuse_replacing(current, to_set, catalog_path)
-        old_key = current.get(INTEGRATION_KEY)
-        if isinstance(old_key, str) and old_key:
-            secrets.append(old_key)  # a key being replaced or removed shows in the diff too
-        remove = list(current) if removing else []
-        result = set_annotations(text, ref, to_set, remove, path=catalog_path)
-        seen.update(entity=result.entity_ref, removed=remove)
-        return EditOutcome(result.text, result.changed, result.diff)
-
+    edit = _AnnotationEdit(
+        entity_ref=payload.get("entityRef"),
+        to_set=to_set,
+        removing=removing,
+        replace=bool(payload.get("replace")),
+        catalog_path=catalog_path,
+    )
     entity_hint = _entity_hint(payload.get("entityRef"), location.repo)
     title = payload.get("title") or (
         f"Remove PagerDuty annotations from {entity_hint}" if removing
         else f"Connect {entity_hint} to PagerDuty"
     )  # fmt: skip
     mode = payload.get("delivery", "pull-request")
-    delivered = deliver_file_change(
+    request = DeliveryRequest(
         location,
-        integrations=integrations_config,
-        path=catalog_path,
-        edit=edit,
+        {catalog_path: edit},
+        integrations_config,
         commit_message=payload.get("commitMessage") or title,
         mode=mode,
         branch=payload.get("branch"),
         branch_name=f"annotate-{_slug(entity_hint)}",
+        branch_update="stack",  # runs at once for one entity keep each other's edits
         title=title,
         body=_body(payload, to_set, removing, service_url, ctx.initiator, catalog_path),
         draft=bool(payload.get("draft", False)),
         author=payload.get("author"),
         dry_run=ctx.dry_run,
-        branch_update="stack",  # runs at once for one entity keep each other's edits
-        tmp_root=ctx.services.work_dir(),
+        work_dir=ctx.services.work_dir(),
     )
-    entity_ref = str(seen.get("entity") or entity_hint)
+    delivered = deliver(request)
+    entity_ref = delivered.reports.get(catalog_path) or entity_hint
     _log_outcome(ctx, delivered, entity_ref, mode)
     refreshed = False
     if payload.get("refreshCatalog") and delivered.changed and not ctx.dry_run and mode == "commit":
@@ -106,13 +93,44 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         "branch": delivered.branch,
         "pullRequestUrl": delivered.pull_request_url,
         "pullRequestNumber": delivered.pull_request_number,
-        "diff": _mask(delivered.diff, secrets),
+        "diff": delivered.diff,
         "entityRef": entity_ref,
         "annotations": {k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
         "serviceUrl": service_url,
         "refreshed": refreshed,
         "warnings": list(ctx.warnings),
     }
+
+
+@dataclass(frozen=True)
+class _AnnotationEdit:
+    """This run's change to the catalog file, as a function of the file's text (delivery runs
+    it again on a fresh copy after a lost push race). It reports the entity it changed, and
+    masks in its diff every integration key: the one written and the one replaced or removed.
+    """
+
+    entity_ref: str | None
+    to_set: dict[str, str]
+    removing: bool
+    replace: bool
+    catalog_path: str
+
+    def __call__(self, text: str) -> EditOutcome[str]:
+        try:
+            current = _pagerduty_annotations(text, self.entity_ref)
+        except _ENTITY_ERRORS as exc:  # about entityRef, not the file: say so
+            raise _entity_error(exc) from None
+        if not self.replace:
+            _refuse_replacing(current, self.to_set, self.catalog_path)
+        secrets = [v for k, v in self.to_set.items() if k == INTEGRATION_KEY]
+        old_key = current.get(INTEGRATION_KEY)
+        if isinstance(old_key, str) and old_key:
+            secrets.append(old_key)  # a key being replaced or removed shows in the diff too
+        remove = list(current) if self.removing else []
+        result = set_annotations(text, self.entity_ref, self.to_set, remove, path=self.catalog_path)
+        return EditOutcome(
+            result.text, result.changed, _mask(result.diff, secrets), result.entity_ref
+        )
 
 
 def _annotations_to_set(
@@ -265,7 +283,9 @@ def _body(
         ) from None
 
 
-def _log_outcome(ctx: ActionContext, delivered: Any, entity_ref: str, mode: str) -> None:
+def _log_outcome(
+    ctx: ActionContext, delivered: DeliveryResult[str], entity_ref: str, mode: str
+) -> None:
     if not delivered.changed:
         ctx.log(f"{entity_ref} already has these annotations: nothing to commit")
     elif ctx.dry_run:

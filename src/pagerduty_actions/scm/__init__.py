@@ -1,18 +1,19 @@
 """The git and pull-request adapter: where a repository is, and how a file change reaches it.
 
 Handlers call :func:`parse_repo_url` (allow-listed against the ``integrations`` config) and
-then :func:`deliver_file_change` / :func:`deliver_changes` with an edit function; everything
+then :func:`deliver` with a :class:`DeliveryRequest` holding an edit function per file; everything
 else here (workspaces, providers, path checks) is what those are built from. Every failure is
 an :class:`ScmError` with a secret-free, actionable message and a suggested HTTP status.
 """
 
 from .delivery import (
     DeliveryMode,
+    DeliveryRequest,
     DeliveryResult,
     Edit,
     EditOutcome,
-    deliver_changes,
-    deliver_file_change,
+    HostAccess,
+    deliver,
 )
 from .errors import (
     BranchNotFoundError,
@@ -54,12 +55,14 @@ __all__ = [
     "Author",
     "BranchNotFoundError",
     "DeliveryMode",
+    "DeliveryRequest",
     "DeliveryResult",
     "Edit",
     "EditOutcome",
     "GitCredentials",
     "GitHubProvider",
     "GitLabProvider",
+    "HostAccess",
     "HostNotAllowedError",
     "InvalidBranchError",
     "InvalidDeliveryError",
@@ -78,8 +81,7 @@ __all__ = [
     "Workspace",
     "branch_slug",
     "credentials_for",
-    "deliver_changes",
-    "deliver_file_change",
+    "deliver",
     "find_catalog_files",
     "find_integration",
     "normalize_repo_path",

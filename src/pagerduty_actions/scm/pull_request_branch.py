@@ -38,7 +38,7 @@ class Change(Protocol):
         ...
 
 
-class BranchUpdate(NamedTuple):
+class UpdatedBranch(NamedTuple):
     """Where our branch ended: ``sha`` holds the change; ``pushed``: this run moved it."""
 
     sha: str
@@ -53,7 +53,7 @@ def update_branch(
     stack: bool = True,
     attempts: int = push_race.PUSH_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
-) -> BranchUpdate | None:
+) -> UpdatedBranch | None:
     """Put ``change`` on our branch ``head``; None when the base itself already holds it.
 
     On entry the checkout is the clone of the base branch with ``change`` applied but not
@@ -77,17 +77,17 @@ def update_branch(
             applied_on = onto
             if not change.apply():
                 if remote is not None and onto == remote.sha:
-                    return BranchUpdate(onto, pushed=False)  # the branch already holds it
+                    return UpdatedBranch(onto, pushed=False)  # the branch already holds it
                 return None  # the base branch holds it now: nothing to propose
         sha = change.commit()
         applied_on = None  # the checkout now holds our commit: reset before the next try
         if sha is None:  # pragma: no cover - apply() said the files changed
             raise RuntimeError("the change made no commit")
         if remote is not None and remote.fetched and ws.tree_of(sha) == ws.tree_of(remote.sha):
-            return BranchUpdate(remote.sha, pushed=False)  # exactly this change, on this base
+            return UpdatedBranch(remote.sha, pushed=False)  # exactly this change, on this base
         try:
             ws.push(head, force_with_lease=remote.sha if remote is not None else "")
-            return BranchUpdate(sha, pushed=True)
+            return UpdatedBranch(sha, pushed=True)
         except PushConflictError:
             if attempt == attempts:
                 raise ws.busy_branch_error(head, attempts) from None

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..catalog import CatalogError, change_depends_on
-from ..scm import deliver_changes, parse_repo_url
-from ..scm.delivery import DeliveryMode, EditOutcome
+from ..scm import DeliveryMode, DeliveryRequest, Edit, EditOutcome, deliver, parse_repo_url
 from ..services import Services
 from .apply import Guard, Progress, never_stop
 from .errors import describe
@@ -44,15 +43,20 @@ def _body(changes: Sequence[BackstageChange]) -> str:
     return "\n".join(lines)
 
 
-def _edit_for(changes: Sequence[BackstageChange], refused: dict[BackstageChange, str]) -> Any:
+Refusals = dict[BackstageChange, str]
+"""The changes of one file whose edit could not be made, with the reason."""
+
+
+def _edit_for(changes: Sequence[BackstageChange]) -> Edit[Refusals]:
     """The edit of one file: each entity's planned ``dependsOn`` change applied to the text
-    the repository holds now. An entity whose edit cannot be made goes into ``refused`` with
-    the reason and the file's other entities are still changed. (The edit may run again on a
+    the repository holds now. An entity whose edit cannot be made is reported back with the
+    reason and the file's other entities are still changed. (The edit may run again on a
     fresh copy after a lost push race, so it starts from scratch each time.)"""
 
-    def edit(text: str) -> EditOutcome:
+    def edit(text: str) -> EditOutcome[Refusals]:
         original = text
         diffs = []
+        refused: Refusals = {}
         for change in changes:
             try:
                 result = change_depends_on(
@@ -61,11 +65,10 @@ def _edit_for(changes: Sequence[BackstageChange], refused: dict[BackstageChange,
             except CatalogError as exc:
                 refused[change] = exc.message
                 continue
-            refused.pop(change, None)
             text = result.text
             if result.changed:
                 diffs.append(result.diff)
-        return EditOutcome(text, text != original, "\n".join(diffs))
+        return EditOutcome(text, text != original, "\n".join(diffs), refused)
 
     return edit
 
@@ -113,25 +116,29 @@ def _deliver_repository(
         assert change.location is not None
         by_path[change.location.path or "catalog-info.yaml"].append(change)
     branch = changes[0].location.branch if changes[0].location else None
-    refused: dict[BackstageChange, str] = {}
     try:
         location = parse_repo_url(repo, integrations)
-        delivered = deliver_changes(
-            location,
-            {path: _edit_for(group, refused) for path, group in by_path.items()},
-            integrations=integrations,
-            commit_message=f"Sync spec.dependsOn of {len(changes)} component(s) with PagerDuty",
-            mode=mode,
-            branch=branch,
-            branch_name=BRANCH_NAME,
-            title=TITLE,
-            body=_body(changes),
+        delivered = deliver(
+            DeliveryRequest(
+                location,
+                {path: _edit_for(group) for path, group in by_path.items()},
+                integrations,
+                commit_message=f"Sync spec.dependsOn of {len(changes)} component(s) with PagerDuty",
+                mode=mode,
+                branch=branch,
+                branch_name=BRANCH_NAME,
+                title=TITLE,
+                body=_body(changes),
+            )
         )
     except Exception as exc:  # this repository only: the others are still delivered
         error = describe(exc)
         ledger.failed(changes, f"{repo}: {error}")
         ledger.delivered({"repository": repo, "error": error})
         return
+    refused: Refusals = {}
+    for report in delivered.reports.values():
+        refused.update(report or {})
     for change, why in refused.items():
         assert change.location is not None
         ledger.failed([change], f"{repo} ({change.location.path}): {why}")
