@@ -73,6 +73,16 @@ def local_location(remote: Remote, integrations: dict[str, Any]) -> RepoLocation
     return parse_repo_url(str(remote.path), integrations)
 
 
+def deliver_local(
+    remote: Remote, integrations: dict[str, Any], edit: Any, **fields: Any
+) -> DeliveryResult[Any]:
+    """One edit of ``path`` (catalog-info.yaml unless given) delivered to the local remote;
+    ``fields`` are the request's others."""
+    path = fields.pop("path", "catalog-info.yaml")
+    location = local_location(remote, integrations)
+    return deliver(DeliveryRequest(location, {path: edit}, integrations, **fields))
+
+
 def gh_pull(number: int, head: str = "pagerduty/annotate-payments") -> dict[str, Any]:
     return {
         "number": number,
@@ -122,14 +132,8 @@ def test_commit_pushes_exactly_the_edit(
         seen.append(old)
         return annotate(old)
 
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": edit},
-            integrations,
-            commit_message="Add PagerDuty annotations",
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote, integrations, edit, commit_message="Add PagerDuty annotations", work_dir=scm_tmp
     )
     assert seen == [CATALOG.decode()]  # CRLF reaches the edit untouched
     assert result.changed and result.pushed and not result.dry_run
@@ -166,14 +170,12 @@ def test_rerun_without_change_makes_no_commit(
 def test_edit_saying_unchanged_is_trusted(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": lambda old: EditOutcome(old + "x", False, "")},
-            integrations,
-            commit_message="m",
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote,
+        integrations,
+        lambda old: EditOutcome(old + "x", False, ""),
+        commit_message="m",
+        work_dir=scm_tmp,
     )
     assert not result.changed and remote.count() == 1
 
@@ -182,16 +184,14 @@ def test_commit_to_a_named_branch_and_custom_author(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
     remote.push_commit({"r.txt": b"r"}, branch="release")
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": annotate},
-            integrations,
-            branch="release",
-            commit_message="annotate release",
-            author={"name": "Jane", "email": "jane@example.invalid"},
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote,
+        integrations,
+        annotate,
+        branch="release",
+        commit_message="annotate release",
+        author={"name": "Jane", "email": "jane@example.invalid"},
+        work_dir=scm_tmp,
     )
     assert result.branch == "release" and remote.tip("release") == result.commit_sha
     assert remote.read("catalog-info.yaml", "release") == EXPECTED
@@ -202,15 +202,8 @@ def test_commit_to_a_named_branch_and_custom_author(
 def test_dry_run_reports_the_diff_and_pushes_nothing(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": annotate},
-            integrations,
-            commit_message="m",
-            dry_run=True,
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote, integrations, annotate, commit_message="m", dry_run=True, work_dir=scm_tmp
     )
     assert result.changed and result.dry_run and not result.pushed
     assert result.commit_sha is None and ANNOTATION in result.diff
@@ -226,14 +219,9 @@ def test_bom_and_line_endings_survive(tmp_path: Path, scm_tmp: Path) -> None:
         assert old.startswith("\ufeff")
         return EditOutcome(old.replace("payments", "billing"), True, "d")
 
+    location = parse_repo_url(str(remote.path), integ)
     deliver(
-        DeliveryRequest(
-            parse_repo_url(str(remote.path), integ),
-            {"c.yaml": edit},
-            integ,
-            commit_message="m",
-            work_dir=scm_tmp,
-        )
+        DeliveryRequest(location, {"c.yaml": edit}, integ, commit_message="m", work_dir=scm_tmp)
     )
     assert remote.read("c.yaml") == data.replace(b"payments", b"billing")
 
@@ -251,14 +239,8 @@ def test_what_an_edit_reports_comes_back_in_the_result(
             remote.push_commit({"docs/x.txt": b"moved\n"}, message="other")
         return EditOutcome(old + "more\n", True, "diff", report=f"run {len(runs)}")
 
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"./README.md": edit},
-            integrations,
-            commit_message="m",
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote, integrations, edit, path="./README.md", commit_message="m", work_dir=scm_tmp
     )
     assert result.changed and remote.read("README.md") == b"# payments\nmore\n"
     assert result.diff == "diff\n" and result.files == ("README.md",)
@@ -268,16 +250,10 @@ def test_what_an_edit_reports_comes_back_in_the_result(
 def test_non_utf8_file_is_refused(tmp_path: Path, scm_tmp: Path) -> None:
     remote = make_remote(tmp_path / "remotes", {"c.yaml": b"name: \xff\n"})
     integ = {"local": [{"root": str(tmp_path / "remotes")}]}
+    location = parse_repo_url(str(remote.path), integ)
+    edits = {"c.yaml": annotate}
     with pytest.raises(ScmError, match="not UTF-8"):
-        deliver(
-            DeliveryRequest(
-                parse_repo_url(str(remote.path), integ),
-                {"c.yaml": annotate},
-                integ,
-                commit_message="m",
-                work_dir=scm_tmp,
-            )
-        )
+        deliver(DeliveryRequest(location, edits, integ, commit_message="m", work_dir=scm_tmp))
 
 
 # -- several files (the sync) -----------------------------------------------------------------
@@ -333,14 +309,7 @@ def test_unsafe_paths_are_refused_before_cloning(
     remote: Remote, integrations: dict[str, Any], path: str
 ) -> None:
     with pytest.raises(UnsafePathError) as err:
-        deliver(
-            DeliveryRequest(
-                local_location(remote, integrations),
-                {path: annotate},
-                integrations,
-                commit_message="m",
-            )
-        )
+        deliver_local(remote, integrations, annotate, path=path, commit_message="m")
     assert err.value.field == "catalogPath"
 
 
@@ -384,14 +353,13 @@ def test_missing_file_lists_catalog_files(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
     with pytest.raises(RepositoryFileNotFoundError) as err:
-        deliver(
-            DeliveryRequest(
-                local_location(remote, integrations),
-                {"services/catalog-info.yaml": annotate},
-                integrations,
-                commit_message="m",
-                work_dir=scm_tmp,
-            )
+        deliver_local(
+            remote,
+            integrations,
+            annotate,
+            path="services/catalog-info.yaml",
+            commit_message="m",
+            work_dir=scm_tmp,
         )
     assert err.value.candidates == ["catalog-info.yaml"]
     assert "catalog-info.yaml" in err.value.message and err.value.status == 404
@@ -430,14 +398,8 @@ def test_push_race_is_survived_by_reapplying(
             remote.push_commit({"README.md": b"# payments, edited elsewhere\n"}, message="other")
         return annotate(old)
 
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": racing_edit},
-            integrations,
-            commit_message="annotate",
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote, integrations, racing_edit, commit_message="annotate", work_dir=scm_tmp
     )
     assert len(calls) == 2 and result.changed and result.pushed
     assert remote.log(fmt="%s") == ["annotate", "other", "seed"]
@@ -454,14 +416,8 @@ def test_second_race_is_a_push_conflict(
         return annotate(old)
 
     with pytest.raises(PushConflictError) as err:
-        deliver(
-            DeliveryRequest(
-                local_location(remote, integrations),
-                {"catalog-info.yaml": always_racing},
-                integrations,
-                commit_message="annotate",
-                work_dir=scm_tmp,
-            )
+        deliver_local(
+            remote, integrations, always_racing, commit_message="annotate", work_dir=scm_tmp
         )
     assert err.value.status == 409 and "run the action again" in err.value.message
     assert "annotate" not in remote.log(fmt="%s")
@@ -480,15 +436,7 @@ def test_race_with_the_same_change_ends_unchanged(
             remote.push_commit({"catalog-info.yaml": EXPECTED}, message="same, by hand")
         return annotate(old)
 
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": edit},
-            integrations,
-            commit_message="annotate",
-            work_dir=scm_tmp,
-        )
-    )
+    result = deliver_local(remote, integrations, edit, commit_message="annotate", work_dir=scm_tmp)
     assert not result.changed and result.commit_sha is None
     assert remote.log(fmt="%s") == ["same, by hand", "seed"]
 
@@ -667,16 +615,14 @@ def test_gitlab_merge_request_then_update(
 def test_local_pull_request_mode_pushes_the_branch_only(
     remote: Remote, integrations: dict[str, Any], scm_tmp: Path
 ) -> None:
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": annotate},
-            integrations,
-            mode="pull-request",
-            title="Annotate payments",
-            commit_message="m",
-            work_dir=scm_tmp,
-        )
+    result = deliver_local(
+        remote,
+        integrations,
+        annotate,
+        mode="pull-request",
+        title="Annotate payments",
+        commit_message="m",
+        work_dir=scm_tmp,
     )
     assert result.branch == "pagerduty/annotate-payments"
     assert result.pull_request_url is None and result.pull_request_number is None
@@ -759,17 +705,15 @@ def test_race_on_our_own_branch(
         edits.append(old)
         return annotate(old)
 
-    result = deliver(
-        DeliveryRequest(
-            local_location(remote, integrations),
-            {"catalog-info.yaml": edit},
-            integrations,
-            mode="pull-request",
-            title="Annotate payments",
-            commit_message="m",
-            work_dir=scm_tmp,
-            branch_update=branch_update,
-        )
+    result = deliver_local(
+        remote,
+        integrations,
+        edit,
+        mode="pull-request",
+        title="Annotate payments",
+        commit_message="m",
+        work_dir=scm_tmp,
+        branch_update=branch_update,
     )
     branch = "pagerduty/annotate-payments"
     assert result.pushed and not result.superseded and remote.tip(branch) == result.commit_sha
@@ -853,17 +797,15 @@ def test_pull_request_branch_must_differ_from_base(
 ) -> None:
     remote.push_commit({"a.txt": b"a"}, branch="pagerduty/x")
     with pytest.raises(InvalidDeliveryError, match="also the base branch"):
-        deliver(
-            DeliveryRequest(
-                local_location(remote, integrations),
-                {"catalog-info.yaml": annotate},
-                integrations,
-                mode="pull-request",
-                title="t",
-                branch="pagerduty/x",
-                branch_name="x",
-                commit_message="m",
-                work_dir=scm_tmp,
-            )
+        deliver_local(
+            remote,
+            integrations,
+            annotate,
+            mode="pull-request",
+            title="t",
+            branch="pagerduty/x",
+            branch_name="x",
+            commit_message="m",
+            work_dir=scm_tmp,
         )
     assert list(scm_tmp.iterdir()) == []

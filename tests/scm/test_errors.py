@@ -7,7 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pagerduty_actions.scm import (
+    BranchNotFoundError,
     HostNotAllowedError,
+    InvalidBranchError,
+    InvalidDeliveryError,
+    InvalidRepoUrlError,
     PullRequestError,
     PushConflictError,
     RepositoryFileNotFoundError,
@@ -59,8 +63,12 @@ def test_plain_text_is_left_alone() -> None:
 @pytest.mark.parametrize(
     ("error", "status", "name"),
     [
+        (InvalidRepoUrlError("x"), 400, "InputError"),
         (HostNotAllowedError("x"), 400, "InputError"),
         (UnsafePathError("x"), 400, "InputError"),
+        (InvalidBranchError("x"), 400, "InputError"),
+        (BranchNotFoundError("x"), 400, "InputError"),
+        (InvalidDeliveryError("x"), 400, "InputError"),
         (RepositoryNotFoundError("x"), 404, "NotFoundError"),
         (RepositoryFileNotFoundError("a.yaml", []), 404, "NotFoundError"),
         (PushConflictError("x"), 409, "ConflictError"),

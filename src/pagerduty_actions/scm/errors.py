@@ -43,30 +43,31 @@ class ScmError(Exception):
         return f"{type(self).__name__}({self.message!r})"
 
 
-class InvalidRepoUrlError(ScmError):
-    """``repoUrl`` is in no form we understand (or carries credentials)."""
+class ScmInputError(ScmError):
+    """The caller asked for something the git side cannot do (400, ``InputError``); the
+    message names what to change. The base of every such refusal below."""
 
     status = 400
     name = "InputError"
+
+
+class InvalidRepoUrlError(ScmInputError):
+    """``repoUrl`` is in no form we understand (or carries credentials)."""
+
     field = "repoUrl"
 
 
-class HostNotAllowedError(ScmError):
+class HostNotAllowedError(ScmInputError):
     """The repository's host (or local path) is not in the ``integrations`` allow-list.
 
     Raised before any request or subprocess, so an unlisted host is never contacted.
     """
 
-    status = 400
-    name = "InputError"
     field = "repoUrl"
 
 
-class UnsafePathError(ScmError):
+class UnsafePathError(ScmInputError):
     """A path inside the checkout would escape it (absolute, ``..``, symlink out, ``.git``)."""
-
-    status = 400
-    name = "InputError"
 
     def __init__(self, message: str, *, field: str = "catalogPath") -> None:
         self.field = field
@@ -107,10 +108,8 @@ class RepositoryFileNotFoundError(ScmError):
 
 
 class ScmAuthError(ScmError):
-    """The host refused the integration's token (401/403 or a git authentication failure)."""
-
-    status = 502
-    name = "UpstreamError"
+    """The host refused the integration's token (401/403 or a git authentication failure);
+    502, as every host failure."""
 
 
 class PushConflictError(ScmError):
@@ -122,36 +121,23 @@ class PushConflictError(ScmError):
 
 
 class PullRequestError(ScmError):
-    """The host refused to create, find or update a pull (merge) request."""
-
-    status = 502
-    name = "UpstreamError"
+    """The host refused to create, find or update a pull (merge) request (502)."""
 
 
 class ScmUnavailableError(ScmError):
-    """The host failed (5xx) or did not answer in time; the message carries its own words."""
+    """The host failed (5xx) or did not answer in time (502); the message carries its own
+    words."""
 
-    status = 502
-    name = "UpstreamError"
     default_retryable = True
 
 
-class InvalidBranchError(ScmError):
+class InvalidBranchError(ScmInputError):
     """A branch name from the caller is not a valid git ref name."""
 
-    status = 400
-    name = "InputError"
 
-
-class BranchNotFoundError(ScmError):
+class BranchNotFoundError(ScmInputError):
     """The branch to clone or commit to does not exist in the repository."""
 
-    status = 400
-    name = "InputError"
 
-
-class InvalidDeliveryError(ScmError):
+class InvalidDeliveryError(ScmInputError):
     """The delivery request is incomplete (no title for a pull request, an unknown mode...)."""
-
-    status = 400
-    name = "InputError"

@@ -212,6 +212,36 @@ class _HttpProvider:
         text = "; ".join(p for p in parts if p) or response.reason_phrase
         return redact(text)[:300]
 
+    def find_open(self, head_branch: str, base: str) -> PullRequest | None:
+        raise NotImplementedError
+
+    def _parse(self, data: Any, *, created: bool) -> PullRequest:
+        raise NotImplementedError
+
+    def _first_open(self, path: str, params: Mapping[str, str], *, what: str) -> PullRequest | None:
+        """The first request the host lists for ``params`` (our branch into the base: there
+        is at most one open), or None."""
+        items = self._request("GET", path, params=params, what=what).json()
+        if not isinstance(items, list) or not items:
+            return None
+        return self._parse(items[0], created=False)
+
+    def _open_or_find(
+        self, path: str, payload: Mapping[str, Any], head: str, base: str, *, what: str
+    ) -> PullRequest:
+        """Open a request from ``head`` into ``base``; when the host answers that one already
+        exists (another run opened it meanwhile, or an earlier POST of ours timed out after
+        the host had made it), that open request is the one returned."""
+        try:
+            response = self._request("POST", path, json=payload, what=what)
+        except PullRequestError as exc:
+            if "already exists" in exc.message:
+                existing = self.find_open(head, base)
+                if existing is not None:
+                    return existing
+            raise
+        return self._parse(response.json(), created=True)
+
 
 class GitHubProvider(_HttpProvider):
     """GitHub REST v3 pulls, on github.com or GitHub Enterprise (``/api/v3``)."""
@@ -232,32 +262,20 @@ class GitHubProvider(_HttpProvider):
         return f"/repos/{quote(loc.owner, safe='')}/{quote(loc.repo, safe='')}/pulls"
 
     def find_open(self, head_branch: str, base: str) -> PullRequest | None:
-        response = self._request(
-            "GET",
+        return self._first_open(
             self._pulls,
-            params={"head": f"{self.location.owner}:{head_branch}", "base": base, "state": "open"},
+            {"head": f"{self.location.owner}:{head_branch}", "base": base, "state": "open"},
             what=f"look for an open pull request from {head_branch}",
         )
-        items = response.json()
-        if not isinstance(items, list) or not items:
-            return None
-        return self._parse(items[0], created=False)
 
     def create(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
-        try:
-            response = self._request(
-                "POST",
-                self._pulls,
-                json={"title": title, "head": head, "base": base, "body": body, "draft": draft},
-                what=f"open a pull request from {head} into {base}",
-            )
-        except PullRequestError as exc:
-            if "already exists" in exc.message:
-                existing = self.find_open(head, base)
-                if existing is not None:
-                    return existing
-            raise
-        return self._parse(response.json(), created=True)
+        return self._open_or_find(
+            self._pulls,
+            {"title": title, "head": head, "base": base, "body": body, "draft": draft},
+            head,
+            base,
+            what=f"open a pull request from {head} into {base}",
+        )
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
         response = self._request(
@@ -299,37 +317,25 @@ class GitLabProvider(_HttpProvider):
         return f"/projects/{quote(self.location.full_name, safe='')}/merge_requests"
 
     def find_open(self, head_branch: str, base: str) -> PullRequest | None:
-        response = self._request(
-            "GET",
+        return self._first_open(
             self._mrs,
-            params={"source_branch": head_branch, "target_branch": base, "state": "opened"},
+            {"source_branch": head_branch, "target_branch": base, "state": "opened"},
             what=f"look for an open merge request from {head_branch}",
         )
-        items = response.json()
-        if not isinstance(items, list) or not items:
-            return None
-        return self._parse(items[0], created=False)
 
     def create(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
-        try:
-            response = self._request(
-                "POST",
-                self._mrs,
-                json={
-                    "source_branch": head,
-                    "target_branch": base,
-                    "title": _draft_title(title, draft),
-                    "description": body,
-                },
-                what=f"open a merge request from {head} into {base}",
-            )
-        except PullRequestError as exc:
-            if "already exists" in exc.message:
-                existing = self.find_open(head, base)
-                if existing is not None:
-                    return existing
-            raise
-        return self._parse(response.json(), created=True)
+        return self._open_or_find(
+            self._mrs,
+            {
+                "source_branch": head,
+                "target_branch": base,
+                "title": _draft_title(title, draft),
+                "description": body,
+            },
+            head,
+            base,
+            what=f"open a merge request from {head} into {base}",
+        )
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
         response = self._request(
