@@ -19,9 +19,11 @@ venv: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/pagerduty-actions serve $(if $(CONFIG),--config $(CONFIG),) $(if $(PORT),--port $(PORT),)
 
+# lint-imports checks the import contracts of pyproject.toml (layers, no cycles, the sandbox).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
