@@ -28,6 +28,7 @@ from .redaction import register_secret
 from .services import Services
 from .store import Database, DatabaseUnavailable, IdempotencyStore
 from .store.encryption import KEY_FILE, EncryptionKeyError
+from .store.retention import RetentionPolicy, RetentionPruner
 from .work_area import WorkArea
 
 _LOG = logging.getLogger("pagerduty_actions.startup")
@@ -186,3 +187,13 @@ def _read_token(path: Path) -> str | None:
     except OSError:
         return None
     return value or None
+
+
+def start_retention(services: Services) -> RetentionPruner | None:
+    """``serve``'s wiring: start the pruner, stopped by ``services.close()`` (None without a
+    database)."""
+    if services.db is None:
+        return None
+    pruner = RetentionPruner(services.db, RetentionPolicy.from_config(services.config)).start()
+    services.extras["retention"] = pruner
+    return pruner

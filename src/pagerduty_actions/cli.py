@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from . import __version__
-from .bootstrap import build_services, ensure_local_token
+from .bootstrap import build_services, ensure_local_token, start_retention
 from .cli_startup import (
     LateApp,
     StartupFailure,
@@ -96,7 +96,6 @@ def serve(
     from waitress.server import create_server
 
     from .server import create_app
-    from .store.retention import start_retention
     from .sync.runs import STOP_GRACE_SECONDS, active_runs, close_abandoned
     from .sync.schedule import start_schedule
 

@@ -7,9 +7,10 @@
 * dependency sync runs: ``retention.syncRunsDays`` (default 90) after they started, except one
   still marked running (the next sync closes it as abandoned, from its ledger).
 
-``serve`` runs :class:`RetentionPruner` on a daemon thread of its own: a pass at start-up,
-then every hour. Deletes go in batches, each its own short transaction, so a first pass over a
-large backlog never holds a long lock; several processes pruning at once only repeat deletes.
+``serve`` runs :class:`RetentionPruner` on a daemon thread of its own
+(``bootstrap.start_retention``): a pass at start-up, then every hour. Deletes go in batches,
+each its own short transaction, so a first pass over a large backlog never holds a long lock;
+several processes pruning at once only repeat deletes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, select, tuple_
 
@@ -27,9 +28,6 @@ from ..config import Config
 from .database import Database, DatabaseUnavailable
 from .idempotency import DEFAULT_RETENTION_HOURS, forgettable
 from .models import ActionRun, IdempotencyRecord, SyncRun
-
-if TYPE_CHECKING:
-    from ..services import Services
 
 _LOG = logging.getLogger("pagerduty_actions.store.retention")
 DEFAULT_AUDIT_DAYS = 90
@@ -168,13 +166,3 @@ class RetentionPruner:
                 _LOG.exception("retention: pruning failed (the next pass retries)")
             if self._stop.wait(self.every):
                 return
-
-
-def start_retention(services: Services) -> RetentionPruner | None:
-    """``serve``'s wiring: start the pruner, stopped by ``services.close()`` (None without a
-    database)."""
-    if services.db is None:
-        return None
-    pruner = RetentionPruner(services.db, RetentionPolicy.from_config(services.config)).start()
-    services.extras["retention"] = pruner
-    return pruner
