@@ -14,7 +14,7 @@ from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.registry import Registry
 from pagerduty_actions.services import Services
-from pagerduty_actions.templating import TemplateRenderer
+from pagerduty_actions.template_engine import TemplateRenderer
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from pagerduty_actions.templating import TemplateRenderer
+from pagerduty_actions.template_engine import TemplateRenderer
 
 CASES_FILE = Path(__file__).with_name("backstage_cases.yaml")
 CASES: list[dict[str, Any]] = YAML(typ="safe", pure=True).load(

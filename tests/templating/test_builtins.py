@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.templating import TemplateRenderer
+from pagerduty_actions.template_engine import TemplateRenderer
 from pagerduty_actions.templating.builtins import (
     BuiltinContext,
     BuiltinError,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.templating import TemplateRenderer, TemplateRenderError
+from pagerduty_actions.template_engine import TemplateRenderer, TemplateRenderError
 
 CONDITIONS = [
     (False, False, "literal false skips"),

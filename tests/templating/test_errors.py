@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.templating import (
+from pagerduty_actions.template_engine import (
     UNDEFINED,
     TemplateError,
     TemplateRenderer,

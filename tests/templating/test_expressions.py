@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pagerduty_actions.templating import TemplateSyntaxError, find_expressions, references
-from pagerduty_actions.templating.expressions import iter_spans
+from pagerduty_actions.template_engine import TemplateSyntaxError, find_expressions, references
+from pagerduty_actions.template_engine.expressions import iter_spans
 
 
 def test_find_expressions_walks_dicts_and_lists_in_order() -> None:
@@ -63,7 +63,7 @@ def test_references_of_bad_syntax() -> None:
 
 
 def test_string_references_skip_loop_variables() -> None:
-    from pagerduty_actions.templating import string_references
+    from pagerduty_actions.template_engine import string_references
 
     text = "{% for t in parameters.tags %}${{ t }}-${{ steps.a.output.x }}{% endfor %}"
     assert string_references(text) == {("parameters", "tags"), ("steps", "a")}

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.templating import TemplateRenderer, TemplateRenderError
-from pagerduty_actions.templating.filters import DEFAULT_INTEGRATIONS as HOSTS
-from pagerduty_actions.templating.filters import parse_entity_ref, parse_repo_url
+from pagerduty_actions.template_engine import TemplateRenderer, TemplateRenderError
+from pagerduty_actions.template_engine.filters import DEFAULT_INTEGRATIONS as HOSTS
+from pagerduty_actions.template_engine.filters import parse_entity_ref, parse_repo_url
 
 
 @pytest.mark.parametrize(

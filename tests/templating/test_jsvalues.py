@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.jsvalues import (
     UNDEFINED,
     binary_op,
     json_stringify,

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pagerduty_actions.templating import TemplateError, TemplateRenderer
+from pagerduty_actions.template_engine import TemplateError, TemplateRenderer
 
 RENDERER = TemplateRenderer()
 CONTEXT: dict[str, Any] = {

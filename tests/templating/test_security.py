@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.templating import TemplateRenderer, TemplateSecurityError
+from pagerduty_actions.template_engine import TemplateRenderer, TemplateSecurityError
 
 REFUSED = [
     "${{ ''.__class__.__mro__ }}",

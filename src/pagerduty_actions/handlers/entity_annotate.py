@@ -31,7 +31,7 @@ from ..pagerduty.resources import integrations, services
 from ..paths import data_dir
 from ..scm import DeliveryRequest, DeliveryResult, EditOutcome, deliver, parse_repo_url
 from ..sync.sources import integration_key_index
-from ..templating import TemplateError, TemplateRenderer, TemplateSyntaxError
+from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxError
 
 PREFIX = "pagerduty.com/"
 SERVICE_ID = "pagerduty.com/service-id"

@@ -21,8 +21,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from pagerduty_actions.templating.engine import TemplateRenderer
-from pagerduty_actions.templating.errors import TemplateError
+from pagerduty_actions.template_engine.engine import TemplateRenderer
+from pagerduty_actions.template_engine.errors import TemplateError
 from pagerduty_actions.templating.safe_paths import UnsafePathError, is_inside, safe_child
 
 MAX_FILES = 2_000

@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator, SchemaError
 
-from pagerduty_actions.templating.engine import TemplateRenderer
+from pagerduty_actions.template_engine.engine import TemplateRenderer
 from pagerduty_actions.templating.findings import ERROR, WARNING, Finding, LintReport
 from pagerduty_actions.templating.known_actions import DEFAULT_PROXY_NAME
 from pagerduty_actions.templating.lint_expressions import ExpressionChecker

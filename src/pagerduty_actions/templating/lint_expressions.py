@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pagerduty_actions.templating.engine import TemplateRenderer
-from pagerduty_actions.templating.errors import (
+from pagerduty_actions.template_engine.engine import TemplateRenderer
+from pagerduty_actions.template_engine.errors import (
     TemplateError,
     TemplateSecurityError,
     UnknownFilterError,
 )
-from pagerduty_actions.templating.expressions import guarded_step_keys, string_references
+from pagerduty_actions.template_engine.expressions import guarded_step_keys, string_references
 from pagerduty_actions.templating.findings import ERROR, WARNING
 from pagerduty_actions.templating.template import (
     TemplateDocument,

@@ -14,7 +14,7 @@ from jsonschema import Draft7Validator
 
 from pagerduty_actions.errors import InputError
 from pagerduty_actions.registry import Registry
-from pagerduty_actions.templating.engine import TemplateRenderer
+from pagerduty_actions.template_engine.engine import TemplateRenderer
 from pagerduty_actions.templating.known_actions import DEFAULT_PROXY_NAME
 from pagerduty_actions.templating.lint import lint_document
 from pagerduty_actions.templating.template import (

@@ -29,11 +29,11 @@ from jsonschema import Draft7Validator
 from pagerduty_actions.errors import ActionError
 from pagerduty_actions.registry import Caller, Registry, RunResult
 from pagerduty_actions.services import Services
+from pagerduty_actions.template_engine.engine import TemplateRenderer
+from pagerduty_actions.template_engine.errors import TemplateError
+from pagerduty_actions.template_engine.jsvalues import is_undefined
 from pagerduty_actions.templating.builtin_schemas import BUILTIN_INPUT_SCHEMAS
 from pagerduty_actions.templating.builtins import BUILTINS, BuiltinContext, BuiltinError
-from pagerduty_actions.templating.engine import TemplateRenderer
-from pagerduty_actions.templating.errors import TemplateError
-from pagerduty_actions.templating.jsvalues import is_undefined
 from pagerduty_actions.templating.known_actions import (
     DEFAULT_PROXY_NAME,
     HTTP_BACKSTAGE_REQUEST,

@@ -21,8 +21,8 @@ from typing import Any
 from jinja2 import ChainableUndefined
 from markupsafe import Markup
 
-from pagerduty_actions.templating.errors import TemplateRenderError, TemplateSecurityError
-from pagerduty_actions.templating.limits import check_length, checked
+from pagerduty_actions.template_engine.errors import TemplateRenderError, TemplateSecurityError
+from pagerduty_actions.template_engine.limits import check_length, checked
 
 MAX_SAFE_INTEGER = 2**53
 

@@ -33,24 +33,24 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from pagerduty_actions.redaction import redact
-from pagerduty_actions.templating import compiler
-from pagerduty_actions.templating.errors import (
+from pagerduty_actions.template_engine import compiler
+from pagerduty_actions.template_engine.errors import (
     TemplateError,
     TemplateRenderError,
     TemplateSecurityError,
     TemplateSyntaxError,
     UndefinedValueError,
 )
-from pagerduty_actions.templating.expressions import (
+from pagerduty_actions.template_engine.expressions import (
     VARIABLE_END,
     VARIABLE_START,
     Path,
     iter_spans,
     parse_tree,
 )
-from pagerduty_actions.templating.filters import build_filters
-from pagerduty_actions.templating.jsmethods import member
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.filters import build_filters
+from pagerduty_actions.template_engine.jsmethods import member
+from pagerduty_actions.template_engine.jsvalues import (
     UNDEFINED,
     JsFunction,
     JsUndefined,
@@ -64,14 +64,14 @@ from pagerduty_actions.templating.jsvalues import (
     truthy,
     unary_op,
 )
-from pagerduty_actions.templating.limits import (
+from pagerduty_actions.template_engine.limits import (
     MAX_OUTPUT_CHARS,
     MAX_RANGE_ITEMS,
     MAX_SOURCE_CHARS,
     current_budget,
     render_budget,
 )
-from pagerduty_actions.templating.nunjucks_tests import NUNJUCKS_TESTS
+from pagerduty_actions.template_engine.nunjucks_tests import NUNJUCKS_TESTS
 
 _CACHE_SIZE = 2048
 

@@ -16,7 +16,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.visitor import NodeTransformer
 
-from pagerduty_actions.templating.errors import (
+from pagerduty_actions.template_engine.errors import (
     TemplateSecurityError,
     TemplateSyntaxError,
     UnknownFilterError,

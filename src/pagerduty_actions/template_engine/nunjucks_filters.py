@@ -18,9 +18,9 @@ from functools import cmp_to_key
 from typing import Any
 from urllib.parse import quote
 
-from pagerduty_actions.templating.errors import TemplateRenderError
-from pagerduty_actions.templating.jsmethods import member, to_int
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.errors import TemplateRenderError
+from pagerduty_actions.template_engine.jsmethods import member, to_int
+from pagerduty_actions.template_engine.jsvalues import (
     JS_WHITESPACE,
     UNDEFINED,
     array_join,
@@ -36,7 +36,7 @@ from pagerduty_actions.templating.jsvalues import (
     to_string,
     truthy,
 )
-from pagerduty_actions.templating.limits import MAX_RANGE_ITEMS, check_length, checked
+from pagerduty_actions.template_engine.limits import MAX_RANGE_ITEMS, check_length, checked
 
 Filter = Callable[..., Any]
 
@@ -259,7 +259,7 @@ def _nl2br(value: Any) -> str:
 
 def _select_or_reject(expected: bool) -> Filter:
     def apply(value: Any, test_name: Any = "truthy", argument: Any = UNDEFINED) -> list[Any]:
-        from pagerduty_actions.templating.nunjucks_tests import NUNJUCKS_TESTS
+        from pagerduty_actions.template_engine.nunjucks_tests import NUNJUCKS_TESTS
 
         name = "truthy" if is_undefined(test_name) else to_string(test_name)
         test = NUNJUCKS_TESTS.get(name)

@@ -14,16 +14,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pagerduty_actions.templating.errors import TemplateRenderError
-from pagerduty_actions.templating.jsmethods import member
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.errors import TemplateRenderError
+from pagerduty_actions.template_engine.jsmethods import member
+from pagerduty_actions.template_engine.jsvalues import (
     UNDEFINED,
     is_nullish,
     is_undefined,
     to_json_data,
     to_string,
 )
-from pagerduty_actions.templating.nunjucks_filters import NUNJUCKS_FILTERS
+from pagerduty_actions.template_engine.nunjucks_filters import NUNJUCKS_FILTERS
 
 Filter = Callable[..., Any]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from jinja2.runtime import LoopContext
 
-from pagerduty_actions.templating.errors import TemplateSecurityError
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.errors import TemplateSecurityError
+from pagerduty_actions.template_engine.jsvalues import (
     JS_WHITESPACE,
     UNDEFINED,
     JsFunction,
@@ -32,7 +32,7 @@ from pagerduty_actions.templating.jsvalues import (
     to_number,
     to_string,
 )
-from pagerduty_actions.templating.limits import check_length, checked
+from pagerduty_actions.template_engine.limits import check_length, checked
 
 _INDEX = re.compile(r"0|[1-9][0-9]{0,15}")
 _LOOP_FIELDS = frozenset(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pagerduty_actions.templating.errors import TemplateRenderError
-from pagerduty_actions.templating.jsvalues import (
+from pagerduty_actions.template_engine.errors import TemplateRenderError
+from pagerduty_actions.template_engine.jsvalues import (
     UNDEFINED,
     JsFunction,
     binary_op,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pagerduty_actions.templating.errors import TemplateSecurityError
+from pagerduty_actions.template_engine.errors import TemplateSecurityError
 
 MAX_SOURCE_CHARS = 100_000
 MAX_STRING_CHARS = 1_000_000

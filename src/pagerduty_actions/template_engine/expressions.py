@@ -15,12 +15,12 @@ from typing import Any
 from jinja2 import Environment, nodes
 from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 
-from pagerduty_actions.templating.errors import (
+from pagerduty_actions.template_engine.errors import (
     TemplateError,
     TemplateSecurityError,
     TemplateSyntaxError,
 )
-from pagerduty_actions.templating.limits import MAX_NESTING
+from pagerduty_actions.template_engine.limits import MAX_NESTING
 
 VARIABLE_START = "${{"
 VARIABLE_END = "}}"
