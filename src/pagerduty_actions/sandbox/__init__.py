@@ -8,6 +8,7 @@ OpenAPI shapes and rules, hosts several accounts keyed by token, and injects fau
 
 from pagerduty_actions.sandbox.account import ALL_ABILITIES, Account
 from pagerduty_actions.sandbox.app import create_sandbox_app
+from pagerduty_actions.sandbox.credentials import OAuthClient
 from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyError
 from pagerduty_actions.sandbox.grouping import validate_config, validate_services
 from pagerduty_actions.sandbox.reqlog import LoggedRequest, RequestLog
@@ -18,7 +19,7 @@ from pagerduty_actions.sandbox.seed import (
     load_seed_file,
 )
 from pagerduty_actions.sandbox.server import SandboxServer, main, run_sandbox, sandbox_server
-from pagerduty_actions.sandbox.state import DEFAULT_TOKEN, OAuthClient, SandboxState
+from pagerduty_actions.sandbox.state import DEFAULT_TOKEN, SandboxState
 
 __all__ = [
     "ALL_ABILITIES",

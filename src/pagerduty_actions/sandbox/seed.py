@@ -33,15 +33,15 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 
 from pagerduty_actions.sandbox.account import Account, now_iso
+from pagerduty_actions.sandbox.credentials import OAuthClient
+from pagerduty_actions.sandbox.faults import Faults
 from pagerduty_actions.sandbox.grouping import normalised_config
-
-if TYPE_CHECKING:
-    from pagerduty_actions.sandbox.state import SandboxState
+from pagerduty_actions.sandbox.ids import IdFactory
 
 BACKSTAGE_VENDOR_ID = "PRO19CT"
 
@@ -73,6 +73,27 @@ ALL_SCOPES = [
     "users.read",
     "vendors.read",
 ]
+
+
+class SeededState(Protocol):
+    """What a seed document is loaded into and dumped from: ``state.SandboxState``, which
+    seeds, resets and reloads itself with this module (so this one does not import it)."""
+
+    ids: IdFactory
+    faults: Faults
+    accounts: dict[str, Account]
+    tokens: dict[str, str]
+    oauth_clients: dict[str, OAuthClient]
+    vendors: dict[str, dict[str, Any]]
+    extra_tokens: list[str]
+    unique_service_names: bool
+    max_dependencies_per_service: int
+
+    def add_account(self, name: str, subdomain: str, region: str = "us") -> Account: ...
+
+    def add_token(self, token: str, account: str) -> None: ...
+
+    def add_oauth_client(self, client: OAuthClient) -> None: ...
 
 
 def default_seed() -> dict[str, Any]:
@@ -139,10 +160,8 @@ def _endpoint(account: Account, ref: str) -> dict[str, str]:
     }
 
 
-def apply_seed(state: SandboxState, document: dict[str, Any]) -> None:
+def apply_seed(state: SeededState, document: dict[str, Any]) -> None:
     """Load ``document`` into ``state`` (which should be empty)."""
-    from pagerduty_actions.sandbox.state import OAuthClient
-
     settings = document.get("settings") or {}
     state.unique_service_names = bool(settings.get("unique_service_names", True))
     state.max_dependencies_per_service = int(settings.get("max_dependencies_per_service", 2000))
@@ -175,7 +194,7 @@ def apply_seed(state: SandboxState, document: dict[str, Any]) -> None:
         state.faults.configure(document["faults"])
 
 
-def _apply_objects(state: SandboxState, account: Account, spec: dict[str, Any]) -> None:
+def _apply_objects(state: SeededState, account: Account, spec: dict[str, Any]) -> None:
     for user in spec.get("users") or []:
         account.add_user(user["name"], user["email"], user.get("role", "admin"), user.get("id"))
     for team in spec.get("teams") or []:
@@ -269,7 +288,7 @@ def _apply_objects(state: SandboxState, account: Account, spec: dict[str, Any]) 
         account.metrics[_one(account, account.services, ref, "service")] = dict(metrics)
 
 
-def dump_seed(state: SandboxState) -> dict[str, Any]:
+def dump_seed(state: SeededState) -> dict[str, Any]:
     """``state`` as a seed document, ids included, so reloading reproduces it."""
     accounts = []
     for account in state.accounts.values():

@@ -25,37 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from pagerduty_actions.sandbox.account import Account
+from pagerduty_actions.sandbox.credentials import OAuthClient, OAuthGrant
 from pagerduty_actions.sandbox.faults import Faults
-from pagerduty_actions.sandbox.ids import IdFactory, access_token, redact
+from pagerduty_actions.sandbox.ids import IdFactory, access_token
 from pagerduty_actions.sandbox.reqlog import LoggedRequest, RequestLog
+from pagerduty_actions.sandbox.seed import apply_seed, default_seed, dump_seed
 
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the documented test credential
-DEFAULT_OAUTH_EXPIRES_IN = 2592000
 MAX_DEPENDENCIES_PER_SERVICE = 2000
-
-
-@dataclass
-class OAuthClient:
-    """A registered OAuth app (client credentials grant) bound to one account."""
-
-    client_id: str
-    client_secret: str
-    account: str
-    scopes: set[str]
-    expires_in: int = DEFAULT_OAUTH_EXPIRES_IN
-
-    def __repr__(self) -> str:
-        return f"OAuthClient({self.client_id!r}, secret={redact(self.client_secret)!r})"
-
-
-@dataclass
-class OAuthGrant:
-    """An issued access token."""
-
-    account: str
-    scopes: set[str]
-    expires_at: float
-    client_id: str = ""
 
 
 @dataclass
@@ -107,8 +84,6 @@ class SandboxState:
         ``tokens`` are extra API tokens for the first account. With ``persist_path`` pointing at
         an existing dump, the dump is loaded instead of ``document``.
         """
-        from pagerduty_actions.sandbox.seed import apply_seed, default_seed
-
         state = cls(seed=seed, persist_path=persist_path)
         state.extra_tokens = list(tokens)
         with state.lock:
@@ -219,8 +194,6 @@ class SandboxState:
     # ------------------------------------------------------ reset, persistence
     def reset(self, data: bool = True) -> None:
         """Clear faults and the request log; with ``data`` also restore the seed data."""
-        from pagerduty_actions.sandbox.seed import apply_seed
-
         with self.lock:
             self.faults.reset()
             self.log.clear()
@@ -234,8 +207,6 @@ class SandboxState:
 
     def dump(self) -> dict[str, Any]:
         """All data as a seed document (loading it reproduces this state)."""
-        from pagerduty_actions.sandbox.seed import dump_seed
-
         with self.lock:
             return dump_seed(self)
 
@@ -300,8 +271,6 @@ class SandboxState:
         return (stamp, st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _load_if_changed(self) -> None:
-        from pagerduty_actions.sandbox.seed import apply_seed
-
         version = self._file_version()
         if version is None or version == self._seen:
             return
