@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import resource
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,12 +23,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from pagerduty_actions.sandbox import DEFAULT_TOKEN, generate_graph
-from pagerduty_actions.sandbox.catalog import (
+# The simulated Backstage catalog is test tooling, shared with the sync's tests (tests/fakes/).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fakes"))
+
+from backstage_catalog import (
     SimulatedCatalog,
     generate_catalog,
     write_catalog_files,
 )
+
+from pagerduty_actions.sandbox import DEFAULT_TOKEN, generate_graph
 from pagerduty_actions.sync.baseline import processor_call_count
 from pagerduty_actions.sync.mapping import build_mapping, resolve_depends_on
 from pagerduty_actions.sync.model import PagerDutyGraph, Strategy
@@ -86,8 +91,9 @@ def processor_baseline(data: Dataset, strategy: str) -> int:
 def serve(seed: dict[str, Any], entities: list[dict[str, Any]] | None, conn: Connection) -> None:
     """Serve a sandbox seeded with ``seed`` (rate limit raised) and, when ``entities`` is
     given, a catalog API; send the URLs, wait for "stop", send the request counts back."""
+    from backstage_catalog import CatalogServer
+
     from pagerduty_actions.sandbox import sandbox_server
-    from pagerduty_actions.sandbox.catalog import CatalogServer
 
     pd = sandbox_server(seed, faults={"rate_limit": {"limit": SANDBOX_RATE_LIMIT}})
     catalog = CatalogServer(entities).start() if entities is not None else None

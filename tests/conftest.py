@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-# PagerDuty's OpenAPI checker (tests/contracts/openapi_check.py) is shared by every area.
+# PagerDuty's OpenAPI checker (tests/contracts/openapi_check.py) is shared by every area, and
+# so are the simulated services of tests/fakes/ (the Backstage catalog; bench/ uses it too).
 sys.path.insert(0, str(Path(__file__).parent / "contracts"))
+sys.path.insert(0, str(Path(__file__).parent / "fakes"))
 
 POSTGRES_URL = os.environ.get(
     "PAGERDUTY_ACTIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

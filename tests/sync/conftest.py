@@ -11,10 +11,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import respx
+from backstage_catalog import CatalogServer
 from sync_world import Repos, make_repos, repo_files, seed
 
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
-from pagerduty_actions.sandbox.catalog import CatalogServer
 
 
 @pytest.fixture

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backstage_catalog import CatalogServer
 from ruamel.yaml import YAML
 
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
 from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer, default_seed
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.services import Services
 
 IDS = {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import respx
+from backstage_catalog import CatalogServer
 from sync_world import (
     AFTER_BACKSTAGE,
     GITHUB_TOKEN,
@@ -30,7 +31,6 @@ from sync_world import (
 from pagerduty_actions.errors import InputError
 from pagerduty_actions.pagerduty.resources import services as pd_services
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.services import Services
 from pagerduty_actions.store.sync_runs import SyncRunStore
 from pagerduty_actions.sync.engine import SyncOptions

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import respx
+from backstage_catalog import CatalogServer
 from sync_world import (
     GITHUB_TOKEN,
     IDS,
@@ -30,7 +31,6 @@ from sync_world import (
 )
 
 from pagerduty_actions.sandbox import SandboxServer
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.services import Services
 from pagerduty_actions.store.sync_runs import SyncRunStore
 from pagerduty_actions.sync.engine import SyncEngine, SyncOptions

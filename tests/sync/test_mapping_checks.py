@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backstage_catalog import CatalogServer
 from flask import Flask
 from sync_world import IDS, catalog_api, entities, make_services, write_entity_files
 
 from pagerduty_actions.sandbox import SandboxServer
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.server import create_app
 from pagerduty_actions.services import Services
 from pagerduty_actions.store.settings import MappingStore

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backstage_catalog import CatalogServer
 from sync_world import catalog_api, entities, make_services, pd_calls, pd_writes
 
 from pagerduty_actions.sandbox import SandboxServer
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.services import Services
 from pagerduty_actions.store.settings import MappingStore
 from pagerduty_actions.sync.engine import SyncEngine, SyncOptions

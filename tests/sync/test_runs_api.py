@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backstage_catalog import CatalogServer
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -28,7 +29,6 @@ from sync_world import (
 
 from pagerduty_actions.cli_sync import sync_command
 from pagerduty_actions.sandbox import DEFAULT_TOKEN, SandboxServer
-from pagerduty_actions.sandbox.catalog import CatalogServer
 from pagerduty_actions.server import create_app
 from pagerduty_actions.services import Services
 from pagerduty_actions.sync.runs import OBSERVERS

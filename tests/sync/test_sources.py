@@ -15,6 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from backstage_catalog import (
+    CatalogServer,
+    generate_catalog,
+    matches,
+    project,
+    write_catalog_files,
+)
 
 from pagerduty_actions.catalog.backstage_api import (
     COMPONENT_FIELDS,
@@ -46,13 +53,6 @@ from pagerduty_actions.sandbox import (
     default_seed,
     generate_graph,
     sandbox_server,
-)
-from pagerduty_actions.sandbox.catalog import (
-    CatalogServer,
-    generate_catalog,
-    matches,
-    project,
-    write_catalog_files,
 )
 from pagerduty_actions.sync.model import CatalogEntity, Location
 from pagerduty_actions.sync.sources import (

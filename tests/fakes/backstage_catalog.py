@@ -1,5 +1,8 @@
 """A simulated Backstage catalog API, and generated catalogs that match sandbox graphs.
 
+Test tooling, not product: the sync's tests and ``bench/`` import it (``tests/conftest.py`` and
+``bench/sync_case.py`` put ``tests/fakes`` on the path), never the server.
+
 The dependency sync's tests and benchmark need a catalog of up to thousands of components that
 agrees with a sandbox PagerDuty account except for a known set of edges. This module serves the
 two catalog routes the sync uses, the way Backstage answers them (``GET
@@ -26,7 +29,7 @@ from flask import Flask, Response, jsonify, request
 from ruamel.yaml import YAML
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-DEFAULT_CATALOG_TOKEN = "sandbox-catalog-token"  # noqa: S105 - a fixed test token
+DEFAULT_CATALOG_TOKEN = "sandbox-catalog-token"
 DEFAULT_LIMIT = 20
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
 ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
@@ -193,7 +196,7 @@ _ERROR_NAMES = {400: "InputError", 401: "AuthenticationError", 404: "NotFoundErr
 
 def create_catalog_app(state: CatalogState) -> Flask:
     """The Flask app serving ``state`` under ``/api/catalog``."""
-    app = Flask("pagerduty_actions.sandbox.catalog")
+    app = Flask("backstage_catalog")
 
     def authenticated() -> bool:
         if not state.tokens:
@@ -403,7 +406,7 @@ def generate_catalog(
         raise ValueError("differing_fraction must be between 0 and 1")
     if entities_per_repo < 1:
         raise ValueError("entities_per_repo must be at least 1")
-    rng = random.Random(seed)  # noqa: S311 - test data, not security
+    rng = random.Random(seed)
     account = document["accounts"][0]
     services = [(str(s["id"]), str(s["name"])) for s in account.get("services") or []]
     index = {service_id: i for i, (service_id, _) in enumerate(services)}
