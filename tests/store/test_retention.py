@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.store import Database
 from pagerduty_actions.store import retention as retention_module
-from pagerduty_actions.store.models import ActionRun, Base, IdempotencyRecord, SyncRun
+from pagerduty_actions.store.models import ActionRun, Base, IdempotencyRecord, SyncRunRecord
 from pagerduty_actions.store.retention import RetentionPolicy, RetentionPruner, prune
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -64,7 +64,7 @@ def add_sync_run(
 ) -> None:
     with db.engine.begin() as conn:
         conn.execute(
-            insert(SyncRun).values(
+            insert(SyncRunRecord).values(
                 id=run_id, strategy="backstage", dry_run=False, status=status,
                 phase="finished", done=1, total=1, calls=3, started_by="schedule",
                 started_at=now - age, finished_at=now - age + timedelta(minutes=1),
@@ -78,7 +78,7 @@ def remaining(db: Database) -> tuple[set[str], set[str], set[str]]:
         return (
             set(session.scalars(select(IdempotencyRecord.key))),
             set(session.scalars(select(ActionRun.action_id))),
-            set(session.scalars(select(SyncRun.id))),
+            set(session.scalars(select(SyncRunRecord.id))),
         )
 
 

@@ -83,7 +83,7 @@ class MappingOverride(Base):
     updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
-class SyncRun(Base):
+class SyncRunRecord(Base):
     """One dependency sync run: its progress while it runs and its report after (kept
     ``retention.syncRunsDays``)."""
 

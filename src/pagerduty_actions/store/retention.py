@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, delete, select, tuple_
 from ..config import Config
 from .database import Database, DatabaseUnavailable
 from .idempotency import DEFAULT_RETENTION_HOURS, forgettable
-from .models import ActionRun, IdempotencyRecord, SyncRun
+from .models import ActionRun, IdempotencyRecord, SyncRunRecord
 
 _LOG = logging.getLogger("pagerduty_actions.store.retention")
 DEFAULT_AUDIT_DAYS = 90
@@ -70,8 +70,10 @@ def prune(db: Database, policy: RetentionPolicy, now: datetime) -> dict[str, int
         ),
         "sync_runs": _delete_batches(
             db,
-            (SyncRun.id,),
-            and_(SyncRun.started_at < now - policy.sync_runs, SyncRun.status != "running"),
+            (SyncRunRecord.id,),
+            and_(
+                SyncRunRecord.started_at < now - policy.sync_runs, SyncRunRecord.status != "running"
+            ),
         ),
     }
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from .database import Database
-from .models import SyncRun
+from .models import SyncRunRecord
 
 
 class SyncRunStore:
@@ -28,7 +28,7 @@ class SyncRunStore:
         run_id = "run_" + uuid.uuid4().hex[:20]
         with self.db.session() as session:
             session.add(
-                SyncRun(
+                SyncRunRecord(
                     id=run_id, strategy=strategy, dry_run=dry_run, status="running",
                     phase="starting", done=0, total=0, calls=0, started_by=started_by,
                     started_at=datetime.now(UTC),
@@ -39,8 +39,8 @@ class SyncRunStore:
     def progress(self, run_id: str, *, phase: str, done: int, total: int, calls: int) -> None:
         with self.db.session() as session:
             session.execute(
-                update(SyncRun)
-                .where(SyncRun.id == run_id)
+                update(SyncRunRecord)
+                .where(SyncRunRecord.id == run_id)
                 .values(phase=phase, done=done, total=total, calls=calls)
             )
 
@@ -48,25 +48,29 @@ class SyncRunStore:
         """The report as planned, stored before the run's first write."""
         with self.db.session() as session:
             session.execute(
-                update(SyncRun).where(SyncRun.id == run_id).values(report_json=json.dumps(report))
+                update(SyncRunRecord)
+                .where(SyncRunRecord.id == run_id)
+                .values(report_json=json.dumps(report))
             )
 
     def record(self, run_id: str, ledger: dict[str, Any]) -> None:
         """The run's ledger as it is now (stored after every change of state)."""
         with self.db.session() as session:
             session.execute(
-                update(SyncRun).where(SyncRun.id == run_id).values(ledger_json=json.dumps(ledger))
+                update(SyncRunRecord)
+                .where(SyncRunRecord.id == run_id)
+                .values(ledger_json=json.dumps(ledger))
             )
 
     def ledger(self, run_id: str) -> dict[str, Any] | None:
         with self.db.session() as session:
-            row = session.get(SyncRun, run_id)
+            row = session.get(SyncRunRecord, run_id)
             return _ledger_of(row) if row is not None else None
 
     def unfinished(self) -> list[dict[str, Any]]:
         """Every run still marked ``running``, with its planned report and its ledger."""
         with self.db.session() as session:
-            rows = session.scalars(select(SyncRun).where(SyncRun.status == "running"))
+            rows = session.scalars(select(SyncRunRecord).where(SyncRunRecord.status == "running"))
             return [{**_as_dict(row), "ledger": _ledger_of(row)} for row in rows]
 
     def finish(
@@ -74,8 +78,8 @@ class SyncRunStore:
     ) -> None:
         with self.db.session() as session:
             session.execute(
-                update(SyncRun)
-                .where(SyncRun.id == run_id)
+                update(SyncRunRecord)
+                .where(SyncRunRecord.id == run_id)
                 .values(
                     status=status,
                     phase="finished",
@@ -90,24 +94,26 @@ class SyncRunStore:
         """When the newest run that wrote (not a dry run) succeeded."""
         with self.db.session() as session:
             value = session.scalar(
-                select(func.max(SyncRun.finished_at)).where(
-                    SyncRun.status == "succeeded", SyncRun.dry_run.is_(False)
+                select(func.max(SyncRunRecord.finished_at)).where(
+                    SyncRunRecord.status == "succeeded", SyncRunRecord.dry_run.is_(False)
                 )
             )
             return _aware(value) if value is not None else None
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         with self.db.session() as session:
-            row = session.get(SyncRun, run_id)
+            row = session.get(SyncRunRecord, run_id)
             return _as_dict(row) if row is not None else None
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.db.session() as session:
-            rows = session.scalars(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit))
+            rows = session.scalars(
+                select(SyncRunRecord).order_by(SyncRunRecord.started_at.desc()).limit(limit)
+            )
             return [_as_dict(r, with_report=False) for r in rows]
 
 
-def _ledger_of(row: SyncRun) -> dict[str, Any] | None:
+def _ledger_of(row: SyncRunRecord) -> dict[str, Any] | None:
     return json.loads(row.ledger_json) if row.ledger_json else None
 
 
@@ -121,7 +127,7 @@ def _iso(value: datetime) -> str:
     return _aware(value).isoformat()
 
 
-def _as_dict(row: SyncRun, with_report: bool = True) -> dict[str, Any]:
+def _as_dict(row: SyncRunRecord, with_report: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id,
         "strategy": row.strategy,
