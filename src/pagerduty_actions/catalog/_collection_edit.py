@@ -39,7 +39,7 @@ LIST = Style("[]", "- ", False)
 
 
 @dataclass
-class Plan:
+class CollectionChanges:
     """Changes to an existing collection: which entries stay, new values, appended items."""
 
     keep: list[bool]
@@ -59,7 +59,7 @@ class Geometry:
 
 
 def edit_existing(
-    lay: Layout, key: Node, node: Node, plan: Plan, style: Style, fmt: Formatter
+    lay: Layout, key: Node, node: Node, plan: CollectionChanges, style: Style, fmt: Formatter
 ) -> None:
     """Apply ``plan`` to a non-empty collection ``node`` (the value of ``key``)."""
     entries = lay.entries(node)
@@ -84,7 +84,12 @@ def _replace_value(lay: Layout, entry: Entry, rendered: str) -> None:
 
 
 def _edit_block(
-    lay: Layout, key: Node, entries: list[Entry], plan: Plan, style: Style, fmt: Formatter
+    lay: Layout,
+    key: Node,
+    entries: list[Entry],
+    plan: CollectionChanges,
+    style: Style,
+    fmt: Formatter,
 ) -> None:
     spans = [lay.lines_of(entry) for entry in entries]
     for (first, last), keep in zip(spans, plan.keep, strict=True):
@@ -100,7 +105,9 @@ def _edit_block(
         lay.ed.insert(lay.colon_after(key) + 1, " " + style.empty)
 
 
-def _edit_flow(lay: Layout, node: Node, entries: list[Entry], plan: Plan, fmt: Formatter) -> None:
+def _edit_flow(
+    lay: Layout, node: Node, entries: list[Entry], plan: CollectionChanges, fmt: Formatter
+) -> None:
     kept = [i for i, keep in enumerate(plan.keep) if keep]
     if not kept:
         new = ", ".join(fmt(item) for item in plan.additions)

@@ -31,8 +31,8 @@ from typing import Any
 from ._collection_edit import (
     LIST,
     MAPPING,
+    CollectionChanges,
     Geometry,
-    Plan,
     add_key,
     edit_existing,
     fill_empty,
@@ -161,8 +161,8 @@ def _check_annotation_edit(to_set: Mapping[str, Any], to_remove: Sequence[Any]) 
 
 def _annotation_plan(
     node: Node, current: Mapping[str, Any], to_set: Mapping[str, str], to_remove: Sequence[str]
-) -> Plan:
-    plan = Plan(keep=[])
+) -> CollectionChanges:
+    plan = CollectionChanges(keep=[])
     for index, (key, value) in enumerate(node.pairs):
         name = key.value if key.kind == "scalar" else None
         plan.keep.append(name is None or name not in to_remove or not key.is_str_key(name))
@@ -276,7 +276,9 @@ def _write_depends_on(
         add_key(lay, root, ["spec", "dependsOn"], additions, LIST, _item_text, geometry)
     else:
         spec = _mapping_node(spec_pair[1], "spec")
-        _edit_depends_on(lay, spec, current, Plan(keep, additions=list(additions)), geometry)
+        _edit_depends_on(
+            lay, spec, current, CollectionChanges(keep, additions=list(additions)), geometry
+        )
 
     def expect(data: dict[str, Any]) -> None:
         data.setdefault("spec", {})
@@ -288,7 +290,7 @@ def _write_depends_on(
 
 
 def _edit_depends_on(
-    lay: Layout, spec: Node, current: list[Any], plan: Plan, geometry: Geometry
+    lay: Layout, spec: Node, current: list[Any], plan: CollectionChanges, geometry: Geometry
 ) -> None:
     pair = spec.get("dependsOn")
     if pair is None:
