@@ -24,7 +24,7 @@ from ..templating.lint import lint_document
 from ..templating.preflight import action_schemas
 from ..templating.run_report import RunReport
 from ..templating.runner import TemplateRunner
-from ..templating.safe_paths import UnsafePathError, safe_child
+from ..templating.safe_paths import UnsafeTemplatePathError, safe_child
 from ..templating.template import (
     TemplateDocument,
     TemplateLoadError,
@@ -99,7 +99,9 @@ def _write_directory(root: Path, contents: Any) -> None:
             data = base64.b64decode(str(entry.get("base64Content", "")), validate=True)
             target = safe_child(root, entry["path"], what="directoryContents path")
         except (binascii.Error, ValueError) as exc:
-            message = str(exc) if isinstance(exc, UnsafePathError) else "is not valid base64"
+            message = (
+                str(exc) if isinstance(exc, UnsafeTemplatePathError) else "is not valid base64"
+            )
             raise InputError(f"directoryContents[{index}]: {message}") from None
         if target == root.resolve() or entry["path"].endswith(("/", "\\")):
             raise _entry_error(

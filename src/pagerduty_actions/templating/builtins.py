@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 
 from pagerduty_actions.template_engine.engine import TemplateRenderer
 from pagerduty_actions.template_engine.errors import TemplateError
-from pagerduty_actions.templating.safe_paths import UnsafePathError, is_inside, safe_child
+from pagerduty_actions.templating.safe_paths import UnsafeTemplatePathError, is_inside, safe_child
 
 MAX_FILES = 2_000
 MAX_FILE_BYTES = 1_000_000
@@ -194,7 +194,7 @@ def _skeleton(ctx: BuiltinContext, url: str) -> Path:
         raise BuiltinError("this template has no folder on disk, so it has no skeletons")
     try:
         path = safe_child(ctx.template_dir, url, what="skeleton path")
-    except UnsafePathError as exc:
+    except UnsafeTemplatePathError as exc:
         raise BuiltinError(f"{exc}; skeletons must be inside the template's folder") from None
     if not path.exists():
         raise BuiltinError(f"the skeleton {url!r} does not exist next to the template")
@@ -225,7 +225,7 @@ def _workspace_entry(ctx: BuiltinContext, relative: str, what: str) -> Path:
 def _child(root: Path, relative: str, what: str) -> Path:
     try:
         return safe_child(root, relative, what=what)
-    except UnsafePathError as exc:
+    except UnsafeTemplatePathError as exc:
         raise BuiltinError(f"{exc}; every file a step writes stays in the workspace") from None
 
 

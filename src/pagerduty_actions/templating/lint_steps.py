@@ -28,7 +28,7 @@ from pagerduty_actions.templating.known_actions import (
     is_our_proxy_path,
     proxy_route,
 )
-from pagerduty_actions.templating.safe_paths import UnsafePathError, safe_child
+from pagerduty_actions.templating.safe_paths import UnsafeTemplatePathError, safe_child
 from pagerduty_actions.templating.template import (
     TemplateDocument,
     YamlPath,
@@ -206,7 +206,7 @@ class StepChecker:
         root = self._doc.base_dir or Path("/nonexistent-template-folder")
         try:
             target = safe_child(root, url, what="skeleton path")
-        except UnsafePathError as exc:
+        except UnsafeTemplatePathError as exc:
             self._add(
                 "skeleton-path",
                 ERROR,

@@ -11,26 +11,28 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 
-class UnsafePathError(ValueError):
-    """A path that would leave the folder it must stay in."""
+class UnsafeTemplatePathError(ValueError):
+    """A template's path that would leave the folder it must stay in (a plain ValueError its
+    callers word as a lint finding or a step's error; ``scm.UnsafePathError`` is the
+    caller-facing 400 about a path inside a repository checkout)."""
 
 
 def safe_child(root: Path, relative: str, *, what: str = "path") -> Path:
     """``root / relative`` resolved (symlinks followed), refused unless it stays in ``root``."""
     if not isinstance(relative, str):
-        raise UnsafePathError(f"the {what} must be a string")
+        raise UnsafeTemplatePathError(f"the {what} must be a string")
     if "\x00" in relative:
-        raise UnsafePathError(f"the {what} {relative!r} contains a NUL character")
+        raise UnsafeTemplatePathError(f"the {what} {relative!r} contains a NUL character")
     if (
         relative.startswith(("/", "\\"))
         or PurePosixPath(relative).is_absolute()
         or (len(relative) > 1 and relative[1] == ":")
     ):
-        raise UnsafePathError(f"the {what} {relative!r} is absolute; give a relative path")
+        raise UnsafeTemplatePathError(f"the {what} {relative!r} is absolute; give a relative path")
     base = root.resolve()
     target = (base / relative).resolve()
     if target != base and base not in target.parents:
-        raise UnsafePathError(f"the {what} {relative!r} leads outside its folder")
+        raise UnsafeTemplatePathError(f"the {what} {relative!r} leads outside its folder")
     return target
 
 
