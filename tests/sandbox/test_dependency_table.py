@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pagerduty_actions.sandbox.account import Account
+from pagerduty_actions.sandbox.account import SandboxAccount
 from pagerduty_actions.sandbox.dependency_table import DependencyTable
 from pagerduty_actions.sandbox.errors import PagerDutyError
 from pagerduty_actions.sandbox.ids import IdFactory
@@ -97,8 +97,8 @@ def test_a_deep_copy_has_working_indexes_of_its_own() -> None:
     assert table.find("A", "B") is not None and table.count("A") == 1
 
 
-def account_with(*services: str) -> Account:
-    account = Account(name="acct", subdomain="acct", ids=IdFactory())
+def account_with(*services: str) -> SandboxAccount:
+    account = SandboxAccount(name="acct", subdomain="acct", ids=IdFactory())
     for service in services:
         account.services[service] = {"id": service, "integration_ids": []}
     return account

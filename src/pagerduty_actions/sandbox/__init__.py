@@ -6,7 +6,7 @@ OpenAPI shapes and rules, hosts several accounts keyed by token, and injects fau
 ``/_sandbox`` control routes and ``seed`` for the seed-file format.
 """
 
-from pagerduty_actions.sandbox.account import ALL_ABILITIES, Account
+from pagerduty_actions.sandbox.account import ALL_ABILITIES, SandboxAccount
 from pagerduty_actions.sandbox.app import create_sandbox_app
 from pagerduty_actions.sandbox.credentials import OAuthClient
 from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyError
@@ -25,12 +25,12 @@ __all__ = [
     "ALL_ABILITIES",
     "BACKSTAGE_VENDOR_ID",
     "DEFAULT_TOKEN",
-    "Account",
     "ErrorCode",
     "LoggedRequest",
     "OAuthClient",
     "PagerDutyError",
     "RequestLog",
+    "SandboxAccount",
     "SandboxServer",
     "SandboxState",
     "create_sandbox_app",

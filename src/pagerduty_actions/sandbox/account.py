@@ -44,7 +44,7 @@ def now_iso() -> str:
 
 
 @dataclass
-class Account:
+class SandboxAccount:
     """A PagerDuty account (subdomain) with its own data and abilities."""
 
     name: str

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from pagerduty_actions.sandbox.account import Account, Record, now_iso
+from pagerduty_actions.sandbox.account import Record, SandboxAccount, now_iso
 from pagerduty_actions.sandbox.web import state
 
 events = Blueprint("pd_events", __name__)
@@ -26,7 +26,7 @@ def _invalid(*errors: str) -> Any:
     ), 400
 
 
-def _route(key: Any) -> tuple[Account, Record] | None:
+def _route(key: Any) -> tuple[SandboxAccount, Record] | None:
     if not isinstance(key, str):
         return None
     for account in state().accounts.values():
@@ -75,7 +75,7 @@ def enqueue() -> Any:
 
 
 def _apply(
-    account: Account, integration: Record, action: str, dedup_key: str, event: dict[str, Any]
+    account: SandboxAccount, integration: Record, action: str, dedup_key: str, event: dict[str, Any]
 ) -> None:
     service_id = integration["service_id"]
     account.events.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pagerduty_actions.sandbox.account import Account, Record
+from pagerduty_actions.sandbox.account import Record, SandboxAccount
 
 STANDARDS = (
     ("BS1", "Service has a description", "service_has_description"),
@@ -26,7 +26,7 @@ class Links:
     html: str
 
     @classmethod
-    def for_account(cls, api_base: str, account: Account) -> Links:
+    def for_account(cls, api_base: str, account: SandboxAccount) -> Links:
         """Links for ``account`` served at ``api_base``."""
         eu = ".eu" if account.region == "eu" else ""
         return cls(api_base.rstrip("/"), f"https://{account.subdomain}{eu}.pagerduty.com")
@@ -89,7 +89,7 @@ def integration_ref(links: Links, integration: Record) -> Record:
     }
 
 
-def user(links: Links, account: Account, record: Record) -> Record:
+def user(links: Links, account: SandboxAccount, record: Record) -> Record:
     """A full user object."""
     return {
         **user_ref(links, record),
@@ -120,7 +120,7 @@ def team(links: Links, record: Record) -> Record:
     }
 
 
-def escalation_policy(links: Links, account: Account, record: Record) -> Record:
+def escalation_policy(links: Links, account: SandboxAccount, record: Record) -> Record:
     """A full escalation policy object with one rule."""
     targets = [user_ref(links, account.users[u]) for u in record["user_ids"] if u in account.users]
     rules = [{"id": record["id"] + "R", "escalation_delay_in_minutes": 30, "targets": targets}]
@@ -144,7 +144,7 @@ def escalation_policy(links: Links, account: Account, record: Record) -> Record:
 
 
 def integration(
-    links: Links, account: Account, record: Record, vendors: dict[str, Record]
+    links: Links, account: SandboxAccount, record: Record, vendors: dict[str, Record]
 ) -> Record:
     """A full integration object, including its integration key."""
     body = {
@@ -185,7 +185,11 @@ def vendor(links: Links, record: Record) -> Record:
 
 
 def service(
-    links: Links, account: Account, record: Record, vendors: dict[str, Record], include: set[str]
+    links: Links,
+    account: SandboxAccount,
+    record: Record,
+    vendors: dict[str, Record],
+    include: set[str],
 ) -> Record:
     """A full service object; ``include`` expands policies, teams and integrations."""
     policy = account.escalation_policies.get(record["escalation_policy_id"])
@@ -228,7 +232,7 @@ def service(
     return body
 
 
-def grouping_setting(links: Links, account: Account, record: Record) -> Record:
+def grouping_setting(links: Links, account: SandboxAccount, record: Record) -> Record:
     """An alert grouping setting."""
     config = dict(record["config"])
     if record["type"] != "time":
@@ -259,7 +263,7 @@ def dependency(record: Record) -> Record:
     }
 
 
-def incident(links: Links, account: Account, record: Record) -> Record:
+def incident(links: Links, account: SandboxAccount, record: Record) -> Record:
     """A full incident object."""
     service = account.services.get(record["service_id"])
     policy = account.escalation_policies.get(record["escalation_policy_id"] or "")
@@ -296,7 +300,7 @@ def incident(links: Links, account: Account, record: Record) -> Record:
     return body
 
 
-def oncall(links: Links, account: Account, record: Record) -> Record:
+def oncall(links: Links, account: SandboxAccount, record: Record) -> Record:
     """An on-call entry."""
     body: Record = {
         "escalation_level": record.get("escalation_level", 1),
@@ -312,7 +316,7 @@ def oncall(links: Links, account: Account, record: Record) -> Record:
     return body
 
 
-def change_event(links: Links, account: Account, record: Record) -> Record:
+def change_event(links: Links, account: SandboxAccount, record: Record) -> Record:
     """A change event."""
     body: Record = {
         "id": record["id"],
@@ -337,7 +341,7 @@ def change_event(links: Links, account: Account, record: Record) -> Record:
     return body
 
 
-def standards_score(account: Account, service_record: Record) -> Record:
+def standards_score(account: SandboxAccount, service_record: Record) -> Record:
     """Standards evaluation of a service: seeded results, else computed from the service."""
     standards = account.standards.get(service_record["id"])
     if standards is None:
@@ -369,7 +373,7 @@ def standards_score(account: Account, service_record: Record) -> Record:
     }
 
 
-def service_metrics(account: Account, service_record: Record) -> dict[str, Any]:
+def service_metrics(account: SandboxAccount, service_record: Record) -> dict[str, Any]:
     """Incident metrics for one service: seeded numbers over counts from its incidents."""
     incidents = [i for i in account.incidents.values() if i["service_id"] == service_record["id"]]
     teams = [account.teams[t] for t in service_record["team_ids"] if t in account.teams]

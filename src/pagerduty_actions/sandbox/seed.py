@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 
-from pagerduty_actions.sandbox.account import Account, now_iso
+from pagerduty_actions.sandbox.account import SandboxAccount, now_iso
 from pagerduty_actions.sandbox.credentials import OAuthClient
 from pagerduty_actions.sandbox.faults import Faults
 from pagerduty_actions.sandbox.grouping import normalised_config
@@ -81,7 +81,7 @@ class SeededState(Protocol):
 
     ids: IdFactory
     faults: Faults
-    accounts: dict[str, Account]
+    accounts: dict[str, SandboxAccount]
     tokens: dict[str, str]
     oauth_clients: dict[str, OAuthClient]
     vendors: dict[str, dict[str, Any]]
@@ -89,7 +89,7 @@ class SeededState(Protocol):
     unique_service_names: bool
     max_dependencies_per_service: int
 
-    def add_account(self, name: str, subdomain: str, region: str = "us") -> Account: ...
+    def add_account(self, name: str, subdomain: str, region: str = "us") -> SandboxAccount: ...
 
     def add_token(self, token: str, account: str) -> None: ...
 
@@ -134,7 +134,9 @@ def load_seed_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _ids(account: Account, table: dict[str, Any], refs: list[str] | None, what: str) -> list[str]:
+def _ids(
+    account: SandboxAccount, table: dict[str, Any], refs: list[str] | None, what: str
+) -> list[str]:
     found = []
     for ref in refs or []:
         record = account.resolve(table, ref)
@@ -144,11 +146,11 @@ def _ids(account: Account, table: dict[str, Any], refs: list[str] | None, what: 
     return found
 
 
-def _one(account: Account, table: dict[str, Any], ref: str, what: str) -> str:
+def _one(account: SandboxAccount, table: dict[str, Any], ref: str, what: str) -> str:
     return _ids(account, table, [ref], what)[0]
 
 
-def _endpoint(account: Account, ref: str) -> dict[str, str]:
+def _endpoint(account: SandboxAccount, ref: str) -> dict[str, str]:
     if account.resolve(account.services, ref) is not None:
         return {
             "id": _one(account, account.services, ref, "service"),
@@ -194,7 +196,7 @@ def apply_seed(state: SeededState, document: dict[str, Any]) -> None:
         state.faults.configure(document["faults"])
 
 
-def _apply_objects(state: SeededState, account: Account, spec: dict[str, Any]) -> None:
+def _apply_objects(state: SeededState, account: SandboxAccount, spec: dict[str, Any]) -> None:
     for user in spec.get("users") or []:
         account.add_user(user["name"], user["email"], user.get("role", "admin"), user.get("id"))
     for team in spec.get("teams") or []:
@@ -405,7 +407,7 @@ def dump_seed(state: SeededState) -> dict[str, Any]:
     }
 
 
-def _dump_service(account: Account, service: dict[str, Any]) -> dict[str, Any]:
+def _dump_service(account: SandboxAccount, service: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "id",
         "name",

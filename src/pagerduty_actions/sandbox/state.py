@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pagerduty_actions.sandbox.account import Account
+from pagerduty_actions.sandbox.account import SandboxAccount
 from pagerduty_actions.sandbox.credentials import OAuthClient, OAuthGrant
 from pagerduty_actions.sandbox.faults import Faults
 from pagerduty_actions.sandbox.ids import IdFactory, access_token
@@ -36,10 +36,10 @@ MAX_DEPENDENCIES_PER_SERVICE = 2000
 
 
 @dataclass
-class Caller:
+class SandboxCaller:
     """Who a request authenticated as: the account and, for OAuth, the granted scopes."""
 
-    account: Account
+    account: SandboxAccount
     scopes: set[str] | None
     rate_key: str = field(default="")
 
@@ -52,7 +52,7 @@ class SandboxState:
         self.ids = IdFactory(seed)
         self.faults = Faults(seed)
         self.log = RequestLog()
-        self.accounts: dict[str, Account] = {}
+        self.accounts: dict[str, SandboxAccount] = {}
         self.tokens: dict[str, str] = {}
         self.vendors: dict[str, dict[str, Any]] = {}
         self.oauth_clients: dict[str, OAuthClient] = {}
@@ -100,10 +100,10 @@ class SandboxState:
                 state.release_file()
         return state
 
-    def add_account(self, name: str, subdomain: str, region: str = "us") -> Account:
+    def add_account(self, name: str, subdomain: str, region: str = "us") -> SandboxAccount:
         """Create an empty account."""
         with self.lock:
-            account = Account(name=name, subdomain=subdomain, ids=self.ids, region=region)
+            account = SandboxAccount(name=name, subdomain=subdomain, ids=self.ids, region=region)
             self.accounts[name] = account
             return account
 
@@ -118,7 +118,7 @@ class SandboxState:
             self.oauth_clients[client.client_id] = client
 
     # ---------------------------------------------------------- authentication
-    def authenticate(self, header: str | None) -> Caller | None:
+    def authenticate(self, header: str | None) -> SandboxCaller | None:
         """The caller behind an ``Authorization`` header, or ``None`` when not accepted."""
         if not header:
             return None
@@ -130,11 +130,11 @@ class SandboxState:
             return None
         with self.lock:
             if value in self.tokens:
-                return Caller(self.accounts[self.tokens[value]], None, "token:" + value)
+                return SandboxCaller(self.accounts[self.tokens[value]], None, "token:" + value)
             grant = self.oauth_grants.get(value)
             if grant is None or grant.expires_at <= time.time():
                 return None
-            return Caller(self.accounts[grant.account], set(grant.scopes), "oauth:" + value)
+            return SandboxCaller(self.accounts[grant.account], set(grant.scopes), "oauth:" + value)
 
     def issue_oauth_token(self, client: OAuthClient, scopes: set[str]) -> tuple[str, OAuthGrant]:
         """Mint an access token for ``client`` carrying ``scopes``."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from pagerduty_actions.sandbox.account import Account, Record
+from pagerduty_actions.sandbox.account import Record, SandboxAccount
 from pagerduty_actions.sandbox.errors import invalid_input, not_found
 from pagerduty_actions.sandbox.render import Links
 from pagerduty_actions.sandbox.state import SandboxState
@@ -22,9 +22,9 @@ def state() -> SandboxState:
     return found
 
 
-def account() -> Account:
+def account() -> SandboxAccount:
     """The account of the authenticated caller."""
-    found: Account = g.caller.account
+    found: SandboxAccount = g.caller.account
     return found
 
 
