@@ -37,29 +37,20 @@ class SyncRunStore:
         return run_id
 
     def progress(self, run_id: str, *, phase: str, done: int, total: int, calls: int) -> None:
-        with self.db.session() as session:
-            session.execute(
-                update(SyncRunRecord)
-                .where(SyncRunRecord.id == run_id)
-                .values(phase=phase, done=done, total=total, calls=calls)
-            )
+        self._update(run_id, phase=phase, done=done, total=total, calls=calls)
 
     def planned(self, run_id: str, report: dict[str, Any]) -> None:
         """The report as planned, stored before the run's first write."""
-        with self.db.session() as session:
-            session.execute(
-                update(SyncRunRecord)
-                .where(SyncRunRecord.id == run_id)
-                .values(report_json=json.dumps(report))
-            )
+        self._update(run_id, report_json=json.dumps(report))
 
     def record(self, run_id: str, ledger: dict[str, Any]) -> None:
         """The run's ledger as it is now (stored after every change of state)."""
+        self._update(run_id, ledger_json=json.dumps(ledger))
+
+    def _update(self, run_id: str, **values: Any) -> None:
         with self.db.session() as session:
             session.execute(
-                update(SyncRunRecord)
-                .where(SyncRunRecord.id == run_id)
-                .values(ledger_json=json.dumps(ledger))
+                update(SyncRunRecord).where(SyncRunRecord.id == run_id).values(**values)
             )
 
     def ledger(self, run_id: str) -> dict[str, Any] | None:
