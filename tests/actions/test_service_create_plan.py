@@ -10,6 +10,7 @@ fails here, however the plan is made.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,17 +38,28 @@ def as_sent(plan: list[dict[str, Any]], service_id: str) -> list[Write]:
     return [(r["method"], r["path"], r.get("body")) for r in filled]
 
 
-def assert_plan_is_what_is_sent(call: Call, pd: SandboxServer, body: dict[str, Any]) -> None:
+def assert_plan_is_what_is_sent(
+    call: Call, pd: SandboxServer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Dry run, then real run, of ``body``: the plan is what was sent. Returns the dry run's
+    output."""
     before = written(pd)
+    lookups = len(pd.state.requests("GET", "/services"))
     planned = call(ACTION, body, dry_run=True)
     assert planned.status_code == 200, planned.json
-    plan = planned.json["output"]["plan"]
+    output = dict(planned.json["output"])
+    plan = output.pop("plan")
     assert plan, "a plan with nothing in it proves nothing"
     assert written(pd) == before, "the dry run wrote"
+    assert len(pd.state.requests("GET", "/services")) > lookups, "the dry run looked nothing up"
+    # What only the real run gets (ids, keys) is neither shown nor stood for outside the plan.
+    assert not re.search(r"\{\w+Id\}", json.dumps(output)) and output["created"] is False
+    assert not [line for line in planned.json["log"] if "created" in line["message"]]
     real = call(ACTION, body)
     assert real.status_code == 200, real.json
     sent = written(pd)[len(before) :]
     assert as_sent(plan, real.json["output"]["serviceId"]) == sent
+    return output
 
 
 def account(pd: SandboxServer) -> Any:
@@ -135,7 +147,7 @@ def test_reusing_a_service_that_joins_a_shared_setting(call: Call, pd: SandboxSe
         ACTION, {"name": "owner", "escalationPolicyName": "Default", "alertGrouping": "time"}
     ).json["output"]["alertGroupingSettingId"]
     _bare_service(call, pd, "joiner")
-    assert_plan_is_what_is_sent(
+    planned = assert_plan_is_what_is_sent(
         call,
         pd,
         {
@@ -145,3 +157,4 @@ def test_reusing_a_service_that_joins_a_shared_setting(call: Call, pd: SandboxSe
             "alertGrouping": {"settingId": setting},
         },
     )
+    assert planned["alertGroupingSettingId"] == setting  # known before any write

@@ -14,6 +14,10 @@ make a retried step safe:
   the first run would have, or rolls back;
 * PagerDuty answers 404 for a moment about what was just created, on writes too: those 404s
   are retried for ``FRESH_404_SECONDS``.
+
+A dry run is this same code on a :class:`WriteRecorder`: the lookups are real, each write is
+listed in ``plan`` instead of sent, so the plan is what a real run sends (a test compares the
+two against the sandbox's request log).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .. import pagerduty as pd
 from ..context import ActionContext
 from ..errors import ActionError, ConflictError, InputError
 from ..pagerduty.resources import abilities, alert_grouping, integrations, services
+from ..pagerduty.write_recorder import PagerDutyApi, WriteRecorder
 from . import lookups
 from .errors import map_pagerduty_error
 from .grouping import (
@@ -40,7 +45,6 @@ from .grouping import (
 from .name_lock import service_name_lock
 from .rollback import Rollback, confirmed_delete, failed_after_rollback
 
-_NEW = "{serviceId}"  # stands for the id of the service a real run would create
 # How long a 404 about an object this run has just made is retried, on writes as on reads:
 # PagerDuty lags a moment (up to seconds) behind its creates. The client's attempt limit
 # (5) bounds it too.
@@ -93,22 +97,30 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     client = ctx.services.pagerduty_client(payload.get("account"))
     prepared = _prepare(ctx, client, payload)
     if ctx.dry_run:
-        existing = services.find_by_name(client, prepared.name)
-        if existing is not None:
-            return _reuse(ctx, client, prepared, existing)
-        # Joining a shared setting: its id is known before any write, so the plan shows it.
-        shared = prepared.shared_setting
-        return _output(
-            ctx, prepared, plan=_plan(prepared), setting_id=shared["id"] if shared else None
-        )
+        return _dry_run(ctx, WriteRecorder(client), prepared)
     with service_name_lock(ctx, prepared.account, prepared.name):
         resumed = _resume(ctx, client, prepared)
         if resumed is not None:
             return resumed
-        existing = services.find_by_name(client, prepared.name)
-        if existing is not None:
-            return _reuse(ctx, client, prepared, existing)
-        return _create(ctx, client, prepared)
+        return _create_or_reuse(ctx, client, prepared)
+
+
+def _create_or_reuse(ctx: ActionContext, api: PagerDutyApi, prepared: Prepared) -> dict[str, Any]:
+    existing = services.find_by_name(api, prepared.name)
+    if existing is not None:
+        return _reuse(ctx, api, prepared, existing)
+    return _create(ctx, api, prepared)
+
+
+def _dry_run(ctx: ActionContext, recorder: WriteRecorder, prepared: Prepared) -> dict[str, Any]:
+    """What a real run would send, in ``plan``, and what is known before any write: the ids
+    PagerDuty would give are null (a shared setting's id is known, so it is shown), and
+    nothing is created."""
+    output = _create_or_reuse(ctx, recorder, prepared)
+    for key in ("serviceId", "alertGroupingSettingId"):
+        if recorder.is_placeholder(output[key]):
+            output[key] = None
+    return {**output, "created": False, "plan": recorder.plan()}
 
 
 # --------------------------------------------------------------------------- preparation
@@ -261,26 +273,26 @@ def _integration_specs(
 # --------------------------------------------------------------------------- writes
 
 
-def _create(ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared) -> dict[str, Any]:
+def _create(ctx: ActionContext, api: PagerDutyApi, prepared: Prepared) -> dict[str, Any]:
     ctx.progress.note(step="creating the service", name=prepared.name)
     try:
-        service = services.create(client, prepared.service_body)
+        service = services.create(api, prepared.service_body)
     except pd.ConflictError:
         # Another request (another tool, or one of ours without the name lease) made it first.
         ctx.progress.forget()
-        existing = _eventually(lambda: services.find_by_name(client, prepared.name))
+        existing = _eventually(lambda: services.find_by_name(api, prepared.name))
         if existing is None:
             raise
         ctx.log(f"another request created service {existing.get('id')} first; taking it over")
-        return _reuse(ctx, client, prepared, existing)
+        return _reuse(ctx, api, prepared, existing)
     except pd.PagerDutyError as exc:
         if exc.status is not None and exc.status < 500:
             ctx.progress.forget()  # answered: nothing was made; otherwise a retry looks first
         raise
     service_id, url = str(service["id"]), str(service.get("html_url", ""))
     ctx.progress.note(serviceId=service_id, serviceUrl=url)
-    ctx.log(f"created PagerDuty service {service_id} ({url})")
-    return _complete(ctx, client, prepared, service, present=None)
+    _wrote(ctx, f"created PagerDuty service {service_id} ({url})")
+    return _complete(ctx, api, prepared, service, present=None)
 
 
 def _resume(
@@ -323,7 +335,7 @@ def _resume(
 
 def _complete(
     ctx: ActionContext,
-    client: pd.PagerDutyClient,
+    api: PagerDutyApi,
     prepared: Prepared,
     service: dict[str, Any],
     *,
@@ -335,11 +347,7 @@ def _complete(
     rollback = Rollback()
     rollback.add(
         f"service {service_id} ({url})",
-        confirmed_delete(
-            lambda: services.delete(client, service_id, retry_404_for=FRESH_404_SECONDS),
-            lambda: services.exists(client, service_id),
-            settle_seconds=FRESH_404_SECONDS,
-        ),
+        _deleted_for_sure(services.delete, services.exists, api, service_id),
     )
     step = "creating the Backstage integration"
     kind: str | None = None
@@ -350,17 +358,19 @@ def _complete(
         for spec in prepared.integrations:
             step = f"creating the {spec.name} integration"
             found = next((i for i in present or [] if spec.matches(i)), None)
-            if found is None:
-                made.append(_create_integration(client, service_id, spec))
-                made_now.append(str(made[-1]["id"]))
+            if found is not None:
+                made.append(_integration_output(spec, _with_key(api, service_id, found), True))
+                continue
+            created = _create_integration(ctx, api, service_id, spec)
+            if created is not None:  # None: a dry run's, only planned
+                made.append(created)
+                made_now.append(str(created["id"]))
                 ctx.progress.note(integrationIds=noted + made_now)
-            else:
-                made.append(_integration_output(spec, _with_key(client, service_id, found), True))
         step = "setting up alert grouping"
         if present is None:
-            setting_id = _apply_grouping(ctx, client, prepared, service_id, rollback)
+            setting_id = _apply_grouping(ctx, api, prepared, service_id, rollback)
         else:
-            setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, [], rollback)
+            setting_id, kind = _reuse_grouping(ctx, api, prepared, service_id, rollback)
     except (ActionError, pd.PagerDutyError) as exc:
         failure = exc if isinstance(exc, ActionError) else map_pagerduty_error(exc)
         assert failure is not None
@@ -369,7 +379,7 @@ def _complete(
             with contextlib.suppress(Exception):  # a stale record only costs a retry a read
                 ctx.progress.forget()
         raise error from exc
-    ctx.log(f"created {len(made_now)} integration(s) on {service_id}")
+    _wrote(ctx, f"created {len(made_now)} integration(s) on {service_id}")
     return _output(
         ctx, prepared, service=service, integrations=made, setting_id=setting_id, created=True,
         grouping_type=kind,
@@ -389,18 +399,39 @@ def _eventually(find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | N
         pause *= 2
 
 
+def _wrote(ctx: ActionContext, message: str) -> None:
+    """Log a write that was made; a dry run's writes are listed in its plan instead."""
+    if not ctx.dry_run:
+        ctx.log(message)
+
+
+def _deleted_for_sure(
+    delete: Callable[..., bool], exists: Callable[..., bool], api: PagerDutyApi, object_id: str
+) -> Callable[[], None]:
+    """The undo of an object this run created: its resource's ``delete``, riding out
+    PagerDuty's lag, then ``exists`` until a read no longer finds it."""
+    return confirmed_delete(
+        lambda: delete(api, object_id, retry_404_for=FRESH_404_SECONDS),
+        lambda: exists(api, object_id),
+        settle_seconds=FRESH_404_SECONDS,
+    )
+
+
 def _create_integration(
-    client: pd.PagerDutyClient, service_id: str, spec: IntegrationSpec
-) -> dict[str, Any]:
-    created = integrations.create(client, service_id, spec.body, retry_404_for=FRESH_404_SECONDS)
-    return _integration_output(spec, _with_key(client, service_id, created), True)
+    ctx: ActionContext, api: PagerDutyApi, service_id: str, spec: IntegrationSpec
+) -> dict[str, Any] | None:
+    """The integration made, with its key; None in a dry run, which made nothing to read."""
+    created = integrations.create(api, service_id, spec.body, retry_404_for=FRESH_404_SECONDS)
+    if ctx.dry_run:
+        return None
+    return _integration_output(spec, _with_key(api, service_id, created), True)
 
 
-def _with_key(client: pd.PagerDutyClient, service_id: str, found: dict[str, Any]) -> dict[str, Any]:
+def _with_key(api: PagerDutyApi, service_id: str, found: dict[str, Any]) -> dict[str, Any]:
     """The integration with its key, read back when a listing left it out (never stored)."""
     if found.get("integration_key"):
         return found
-    return integrations.get(client, service_id, str(found["id"]), retry_404_for=FRESH_404_SECONDS)
+    return integrations.get(api, service_id, str(found["id"]), retry_404_for=FRESH_404_SECONDS)
 
 
 def _integration_output(
@@ -418,7 +449,7 @@ def _integration_output(
 
 def _apply_grouping(
     ctx: ActionContext,
-    client: pd.PagerDutyClient,
+    api: PagerDutyApi,
     prepared: Prepared,
     service_id: str,
     rollback: Rollback,
@@ -432,18 +463,18 @@ def _apply_grouping(
         members = [s["id"] for s in setting.get("services") or [] if s["id"] != service_id]
         original = {"services": alert_grouping.service_refs(members)}
         ctx.progress.note(step="joining the alert grouping setting", settingId=setting_id)
-        alert_grouping.update(client, setting_id, joined_setting_body(setting, service_id))
+        alert_grouping.update(api, setting_id, joined_setting_body(setting, service_id))
         rollback.add(
             f"membership of {service_id} in alert grouping setting {setting_id}",
             lambda: alert_grouping.update(
-                client, setting_id, {**joined_setting_body(setting, service_id), **original}
+                api, setting_id, {**joined_setting_body(setting, service_id), **original}
             ),
         )
-        ctx.log(f"added {service_id} to alert grouping setting {setting_id}")
+        _wrote(ctx, f"added {service_id} to alert grouping setting {setting_id}")
         return setting_id
     ctx.progress.note(step="creating the alert grouping setting")
     created = alert_grouping.create(
-        client,
+        api,
         new_setting_body(grouping, service_id, prepared.name),
         retry_404_for=FRESH_404_SECONDS,
     )
@@ -451,13 +482,9 @@ def _apply_grouping(
     ctx.progress.note(settingId=setting_id)
     rollback.add(
         f"alert grouping setting {setting_id}",
-        confirmed_delete(
-            lambda: alert_grouping.delete(client, setting_id, retry_404_for=FRESH_404_SECONDS),
-            lambda: alert_grouping.exists(client, setting_id),
-            settle_seconds=FRESH_404_SECONDS,
-        ),
+        _deleted_for_sure(alert_grouping.delete, alert_grouping.exists, api, setting_id),
     )
-    ctx.log(f"created {grouping.type} alert grouping setting {setting_id}")
+    _wrote(ctx, f"created {grouping.type} alert grouping setting {setting_id}")
     return setting_id
 
 
@@ -465,7 +492,7 @@ def _apply_grouping(
 
 
 def _reuse(
-    ctx: ActionContext, client: pd.PagerDutyClient, prepared: Prepared, existing: dict[str, Any]
+    ctx: ActionContext, api: PagerDutyApi, prepared: Prepared, existing: dict[str, Any]
 ) -> dict[str, Any]:
     service_id, url = str(existing["id"]), str(existing.get("html_url", ""))
     if prepared.if_exists != "reuse":
@@ -480,35 +507,33 @@ def _reuse(
             f"{have_policy}, not {prepared.policy['id']} as asked; not reusing it"
         )
     ctx.log(f"reusing existing PagerDuty service {service_id} ({url})")
-    plan: list[dict[str, Any]] = []
-    present = integrations.list_for_service(client, service_id)
+    present = integrations.list_for_service(api, service_id)
     outputs = []
     for spec in prepared.integrations:
         found = next((i for i in present if spec.matches(i)), None)
         if found is not None:
-            outputs.append(_integration_output(spec, _with_key(client, service_id, found), False))
-        elif ctx.dry_run:
-            plan.append(_integration_request(service_id, spec))
-        else:
-            outputs.append(_create_integration(client, service_id, spec))
-            ctx.log(f"created the missing {spec.name} integration on {service_id}")
-    setting_id, kind = _reuse_grouping(ctx, client, prepared, service_id, plan, Rollback())
+            outputs.append(_integration_output(spec, _with_key(api, service_id, found), False))
+            continue
+        created = _create_integration(ctx, api, service_id, spec)
+        if created is not None:  # None: a dry run's, only planned
+            outputs.append(created)
+        _wrote(ctx, f"created the missing {spec.name} integration on {service_id}")
+    setting_id, kind = _reuse_grouping(ctx, api, prepared, service_id, Rollback())
     return _output(
         ctx, prepared, service=existing, integrations=outputs, setting_id=setting_id,
-        created=False, plan=plan if ctx.dry_run else None, grouping_type=kind,
+        created=False, grouping_type=kind,
     )  # fmt: skip
 
 
 def _reuse_grouping(
     ctx: ActionContext,
-    client: pd.PagerDutyClient,
+    api: PagerDutyApi,
     prepared: Prepared,
     service_id: str,
-    plan: list[dict[str, Any]],
     rollback: Rollback,
 ) -> tuple[str | None, str | None]:
     """The service's grouping setting (id, type): the one it has, or the one now made."""
-    current = next(iter(alert_grouping.list_settings(client, service_ids=[service_id])), None)
+    current = next(iter(alert_grouping.list_settings(api, service_ids=[service_id])), None)
     wanted = prepared.grouping
     if current is not None:
         if wanted is not None and (
@@ -522,56 +547,10 @@ def _reuse_grouping(
         return str(current["id"]), current.get("type")
     if wanted is None:
         return None, None
-    if ctx.dry_run:
-        plan.extend(_grouping_requests(prepared, service_id))
-        return None, wanted.type
-    return _apply_grouping(ctx, client, prepared, service_id, rollback), wanted.type
+    return _apply_grouping(ctx, api, prepared, service_id, rollback), wanted.type
 
 
-# --------------------------------------------------------------------------- plan and output
-
-
-def _integration_request(service_id: str, spec: IntegrationSpec) -> dict[str, Any]:
-    body = {
-        "integration": {"service": {"id": service_id, "type": "service_reference"}, **spec.body}
-    }
-    return {"method": "POST", "path": f"/services/{service_id}/integrations", "body": body}
-
-
-def _grouping_requests(prepared: Prepared, service_id: str) -> list[dict[str, Any]]:
-    grouping = prepared.grouping
-    if grouping is None:
-        return []
-    if prepared.shared_setting is not None:
-        setting = prepared.shared_setting
-        return [
-            {
-                "method": "PUT",
-                "path": f"/alert_grouping_settings/{setting['id']}",
-                "body": {"alert_grouping_setting": joined_setting_body(setting, service_id)},
-            }
-        ]
-    body = new_setting_body(grouping, service_id, prepared.name)
-    return [
-        {
-            "method": "POST",
-            "path": "/alert_grouping_settings",
-            "body": {"alert_grouping_setting": body},
-        }
-    ]
-
-
-def _plan(prepared: Prepared) -> list[dict[str, Any]]:
-    requests = [
-        {
-            "method": "POST",
-            "path": "/services",
-            "body": {"service": {"type": "service", **prepared.service_body}},
-        }
-    ]
-    requests.extend(_integration_request(_NEW, spec) for spec in prepared.integrations)
-    requests.extend(_grouping_requests(prepared, _NEW))
-    return requests
+# --------------------------------------------------------------------------- output
 
 
 def _output(
@@ -582,7 +561,6 @@ def _output(
     integrations: list[dict[str, Any]] | None = None,
     setting_id: str | None = None,
     created: bool = False,
-    plan: list[dict[str, Any]] | None = None,
     grouping_type: str | None = None,
 ) -> dict[str, Any]:
     made = integrations or []
@@ -600,6 +578,4 @@ def _output(
         "warnings": list(ctx.warnings),
         "integrations": made,
     }
-    if plan is not None:
-        output["plan"] = plan
     return output

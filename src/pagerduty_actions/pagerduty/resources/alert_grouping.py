@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..client import JsonBody, PagerDutyClient
+from ..client import JsonBody
 from ..errors import NotFoundError
+from ..write_recorder import PagerDutyApi
 
 TYPES = ("time", "intelligent", "content_based", "content_based_intelligent")
 _ZERO_MEANS_DEFAULT = ("timeout", "time_window")
@@ -30,7 +31,7 @@ def _clean(setting: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def list_settings(
-    client: PagerDutyClient, *, service_ids: Iterable[str] | None = None
+    client: PagerDutyApi, *, service_ids: Iterable[str] | None = None
 ) -> Iterator[JsonBody]:
     """``GET /alert_grouping_settings`` (cursor ``after``), every page.
 
@@ -51,7 +52,7 @@ def list_settings(
         return
 
 
-def get(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0) -> JsonBody:
+def get(client: PagerDutyApi, setting_id: str, *, retry_404_for: float = 0.0) -> JsonBody:
     """``GET /alert_grouping_settings/{id}``; ``retry_404_for`` rides out the lag just after
     a create."""
     body = client.get(
@@ -62,7 +63,7 @@ def get(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0)
 
 
 def create(
-    client: PagerDutyClient, setting: Mapping[str, Any], *, retry_404_for: float = 0.0
+    client: PagerDutyApi, setting: Mapping[str, Any], *, retry_404_for: float = 0.0
 ) -> JsonBody:
     """``POST /alert_grouping_settings`` with ``{type, config, services[, name, description]}``.
 
@@ -78,7 +79,7 @@ def create(
     return created
 
 
-def update(client: PagerDutyClient, setting_id: str, setting: Mapping[str, Any]) -> JsonBody:
+def update(client: PagerDutyApi, setting_id: str, setting: Mapping[str, Any]) -> JsonBody:
     body = client.put(
         "/alert_grouping_settings/{id}",
         path_params={"id": setting_id},
@@ -88,7 +89,7 @@ def update(client: PagerDutyClient, setting_id: str, setting: Mapping[str, Any])
     return updated
 
 
-def delete(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0.0) -> bool:
+def delete(client: PagerDutyApi, setting_id: str, *, retry_404_for: float = 0.0) -> bool:
     """False when PagerDuty answered 404 (gone, or for a new setting not visible yet:
     ``retry_404_for`` rides that out)."""
     try:
@@ -102,7 +103,7 @@ def delete(client: PagerDutyClient, setting_id: str, *, retry_404_for: float = 0
     return True
 
 
-def exists(client: PagerDutyClient, setting_id: str) -> bool:
+def exists(client: PagerDutyApi, setting_id: str) -> bool:
     """Whether ``GET /alert_grouping_settings/{id}`` finds it (one call): reads a delete back."""
     try:
         get(client, setting_id)

@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import JsonBody, PagerDutyClient
+from ..client import JsonBody
+from ..write_recorder import PagerDutyApi
 from . import services
 
 BACKSTAGE_VENDOR_ID = "PRO19CT"
 
 
 def get(
-    client: PagerDutyClient,
+    client: PagerDutyApi,
     service_id: str,
     integration_id: str,
     *,
@@ -30,7 +31,7 @@ def get(
     return integration
 
 
-def list_for_service(client: PagerDutyClient, service_id: str) -> list[JsonBody]:
+def list_for_service(client: PagerDutyApi, service_id: str) -> list[JsonBody]:
     """The service's integrations, read through ``include[]=integrations``."""
     service = services.get(client, service_id, include=["integrations"])
     return list(service.get("integrations") or [])
@@ -49,7 +50,7 @@ def _matches(integration: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
 
 
 def create(
-    client: PagerDutyClient,
+    client: PagerDutyApi,
     service_id: str,
     integration: Mapping[str, Any],
     *,
@@ -84,7 +85,7 @@ def create(
     return created
 
 
-def create_backstage(client: PagerDutyClient, service_id: str, name: str = "Backstage") -> JsonBody:
+def create_backstage(client: PagerDutyApi, service_id: str, name: str = "Backstage") -> JsonBody:
     """The Backstage integration (vendor ``PRO19CT``), as PagerDuty's own plugin creates it."""
     return create(
         client,
@@ -93,7 +94,7 @@ def create_backstage(client: PagerDutyClient, service_id: str, name: str = "Back
     )
 
 
-def find_backstage(client: PagerDutyClient, service_id: str) -> JsonBody | None:
+def find_backstage(client: PagerDutyApi, service_id: str) -> JsonBody | None:
     """The service's Backstage integration with its ``integration_key``, or None."""
     for integration in list_for_service(client, service_id):
         if (integration.get("vendor") or {}).get("id") == BACKSTAGE_VENDOR_ID:

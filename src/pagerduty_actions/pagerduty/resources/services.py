@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..client import JsonBody, PagerDutyClient
+from ..client import JsonBody
 from ..errors import NotFoundError
+from ..write_recorder import PagerDutyApi
 
 
 def _params(include: Iterable[str] | None) -> dict[str, Any]:
@@ -14,7 +15,7 @@ def _params(include: Iterable[str] | None) -> dict[str, Any]:
 
 
 def get(
-    client: PagerDutyClient,
+    client: PagerDutyApi,
     service_id: str,
     *,
     include: Iterable[str] | None = None,
@@ -32,7 +33,7 @@ def get(
 
 
 def list_services(
-    client: PagerDutyClient,
+    client: PagerDutyApi,
     *,
     query: str | None = None,
     include: Iterable[str] | None = None,
@@ -48,7 +49,7 @@ def list_services(
 
 
 def find_by_name(
-    client: PagerDutyClient, name: str, *, include: Iterable[str] | None = None
+    client: PagerDutyApi, name: str, *, include: Iterable[str] | None = None
 ) -> JsonBody | None:
     """The service named exactly ``name`` (``query`` matches substrings), or None."""
     for service in list_services(client, query=name, include=include):
@@ -57,7 +58,7 @@ def find_by_name(
     return None
 
 
-def create(client: PagerDutyClient, service: Mapping[str, Any]) -> JsonBody:
+def create(client: PagerDutyApi, service: Mapping[str, Any]) -> JsonBody:
     """``POST /services``. If the POST fails ambiguously it is retried only after looking the
     service up by name, so a retry never makes a second service."""
     body = {"service": {"type": "service", **service}}
@@ -72,7 +73,7 @@ def create(client: PagerDutyClient, service: Mapping[str, Any]) -> JsonBody:
     return created
 
 
-def update(client: PagerDutyClient, service_id: str, changes: Mapping[str, Any]) -> JsonBody:
+def update(client: PagerDutyApi, service_id: str, changes: Mapping[str, Any]) -> JsonBody:
     """``PUT /services/{id}`` with ``changes``; PagerDuty keeps the fields not sent.
 
     rest-v2.json requires ``escalation_policy`` in every update body, so when ``changes`` lacks
@@ -92,7 +93,7 @@ def update(client: PagerDutyClient, service_id: str, changes: Mapping[str, Any])
     return service
 
 
-def delete(client: PagerDutyClient, service_id: str, *, retry_404_for: float = 0.0) -> bool:
+def delete(client: PagerDutyApi, service_id: str, *, retry_404_for: float = 0.0) -> bool:
     """``DELETE /services/{id}``; False when PagerDuty answered 404 (already gone, or, for a
     service created a moment ago, not visible yet: ``retry_404_for`` rides that out)."""
     try:
@@ -102,7 +103,7 @@ def delete(client: PagerDutyClient, service_id: str, *, retry_404_for: float = 0
     return True
 
 
-def exists(client: PagerDutyClient, service_id: str) -> bool:
+def exists(client: PagerDutyApi, service_id: str) -> bool:
     """Whether ``GET /services/{id}`` finds it (one call, no 404 retry): reads a delete back."""
     try:
         get(client, service_id)
