@@ -106,6 +106,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create_or_reuse(ctx: ActionContext, api: PagerDutyApi, prepared: Prepared) -> dict[str, Any]:
+    """The run itself, for real (``api`` is the client) or dry (a recorder)."""
     existing = services.find_by_name(api, prepared.name)
     if existing is not None:
         return _reuse(ctx, api, prepared, existing)
@@ -115,7 +116,7 @@ def _create_or_reuse(ctx: ActionContext, api: PagerDutyApi, prepared: Prepared) 
 def _dry_run(ctx: ActionContext, recorder: WriteRecorder, prepared: Prepared) -> dict[str, Any]:
     """What a real run would send, in ``plan``, and what is known before any write: the ids
     PagerDuty would give are null (a shared setting's id is known, so it is shown), and
-    nothing is created."""
+    nothing is created. Its progress notes go nowhere: a dry run has no idempotency record."""
     output = _create_or_reuse(ctx, recorder, prepared)
     for key in ("serviceId", "alertGroupingSettingId"):
         if recorder.is_placeholder(output[key]):
@@ -357,14 +358,12 @@ def _complete(
         noted = list(ctx.progress.recorded.get("integrationIds") or [])
         for spec in prepared.integrations:
             step = f"creating the {spec.name} integration"
-            found = next((i for i in present or [] if spec.matches(i)), None)
-            if found is not None:
-                made.append(_integration_output(spec, _with_key(api, service_id, found), True))
+            output, new = _integration(ctx, api, service_id, spec, present or [], ours=True)
+            if output is None:  # a dry run's new integration: only planned
                 continue
-            created = _create_integration(ctx, api, service_id, spec)
-            if created is not None:  # None: a dry run's, only planned
-                made.append(created)
-                made_now.append(str(created["id"]))
+            made.append(output)
+            if new:
+                made_now.append(str(output["id"]))
                 ctx.progress.note(integrationIds=noted + made_now)
         step = "setting up alert grouping"
         if present is None:
@@ -417,14 +416,25 @@ def _deleted_for_sure(
     )
 
 
-def _create_integration(
-    ctx: ActionContext, api: PagerDutyApi, service_id: str, spec: IntegrationSpec
-) -> dict[str, Any] | None:
-    """The integration made, with its key; None in a dry run, which made nothing to read."""
+def _integration(
+    ctx: ActionContext,
+    api: PagerDutyApi,
+    service_id: str,
+    spec: IntegrationSpec,
+    present: list[dict[str, Any]],
+    *,
+    ours: bool,
+) -> tuple[dict[str, Any] | None, bool]:
+    """``spec``'s integration on the service as output, and whether it was made now: the one
+    ``present`` (``created`` when this request made it: ``ours``), else a new one. A dry run
+    gives None for a new one: it only planned it, there is no key to read."""
+    found = next((i for i in present if spec.matches(i)), None)
+    if found is not None:
+        return _integration_output(spec, _with_key(api, service_id, found), ours), False
     created = integrations.create(api, service_id, spec.body, retry_404_for=FRESH_404_SECONDS)
     if ctx.dry_run:
-        return None
-    return _integration_output(spec, _with_key(api, service_id, created), True)
+        return None, True
+    return _integration_output(spec, _with_key(api, service_id, created), True), True
 
 
 def _with_key(api: PagerDutyApi, service_id: str, found: dict[str, Any]) -> dict[str, Any]:
@@ -510,14 +520,11 @@ def _reuse(
     present = integrations.list_for_service(api, service_id)
     outputs = []
     for spec in prepared.integrations:
-        found = next((i for i in present if spec.matches(i)), None)
-        if found is not None:
-            outputs.append(_integration_output(spec, _with_key(api, service_id, found), False))
-            continue
-        created = _create_integration(ctx, api, service_id, spec)
-        if created is not None:  # None: a dry run's, only planned
-            outputs.append(created)
-        _wrote(ctx, f"created the missing {spec.name} integration on {service_id}")
+        output, new = _integration(ctx, api, service_id, spec, present, ours=False)
+        if output is not None:  # None: a dry run's new integration, only planned
+            outputs.append(output)
+        if new:
+            _wrote(ctx, f"created the missing {spec.name} integration on {service_id}")
     setting_id, kind = _reuse_grouping(ctx, api, prepared, service_id, Rollback())
     return _output(
         ctx, prepared, service=existing, integrations=outputs, setting_id=setting_id,
