@@ -55,6 +55,7 @@ def test_unambiguous_strings_stay_plain(plain: str) -> None:
         ("trailing ", '"trailing "'),
         ('say "hi"\\', '"say \\"hi\\"\\\\"'),
         ("line\nbreak\ttab", '"line\\nbreak\\ttab"'),
+        ("final newline\n", '"final newline\\n"'),
         ("bell\x07", '"bell\\x07"'),
         ("caf\u00e9", '"caf\u00e9"'),
     ],

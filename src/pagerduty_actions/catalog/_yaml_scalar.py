@@ -21,7 +21,7 @@ import re
 
 from ._yaml_tree import resolves_to_str
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@+=~:?&% -]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@+=~:?&% -]*\Z")  # \Z: $ allows a final newline
 _NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
