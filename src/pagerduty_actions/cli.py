@@ -252,7 +252,8 @@ def run_action(
     idempotency_key: str | None,
     config_path: str | None,
 ) -> None:
-    """Run one action in-process, with the same validation and errors as HTTP."""
+    """Run the action ACTION_ID (e.g. pagerduty:service:create) in-process, with the same
+    validation and errors as HTTP."""
     config = _load(config_path)
     configure_logging("text", "WARNING")
     payload = _read_input(input_path)

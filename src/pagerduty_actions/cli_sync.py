@@ -103,7 +103,11 @@ def _describe(change: dict[str, Any]) -> str:
 @click.option("--account", help="PagerDuty account id (default account otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), envvar="PAGERDUTY_ACTIONS_CONFIG"
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="PAGERDUTY_ACTIONS_CONFIG",
+    help="YAML config file (env PAGERDUTY_ACTIONS_CONFIG). Without it: embedded defaults.",
 )
 def sync_command(
     strategy: str | None,
