@@ -24,7 +24,8 @@ from .sync.runs import active_runs
 
 class _Bar:
     """Progress on stderr, so --json stays clean: on a terminal one line that redraws (phase,
-    done/total, calls spent); otherwise (a CI log, a pipe) one plain line as each phase ends."""
+    done/total, calls spent) and is erased when the run ends; otherwise (a CI log, a pipe) one
+    plain line as each phase ends."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -52,11 +53,17 @@ class _Bar:
             self.last = line
 
     def close(self) -> None:
+        """The run is over: the bar's line is erased on a terminal, so a finished run never
+        leaves a stale "0/3" under its summary (which says what was done)."""
         if self.enabled and self.tty and self.last:
-            sys.stderr.write("\n")
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.last = ""
 
 
 def _summary(report: dict[str, Any]) -> str:
+    """The report for a person: one line per change, each Backstage change followed by where
+    it went (the pull request, commit or file), then what failed, was kept or is unmapped."""
     if report.get("message"):
         return str(report["message"])
     counts = report["counts"]
@@ -69,9 +76,13 @@ def _summary(report: dict[str, Any]) -> str:
     ]
     if report.get("error"):
         lines.append(f"  stopped: {report['error']}")
-    lines += [
-        f"  {c.get('kind', 'edit')} {_describe(c)} — {c['reason']}" for c in report["changes"]
-    ]
+    destinations = _destinations(report.get("deliveries") or [])
+    applied = {_key(c) for c in report["applied"]}
+    for change in report["changes"]:
+        lines.append(f"  {change.get('kind', 'edit')} {_describe(change)} — {change['reason']}")
+        where = destinations.get(str(change.get("entityRef")))
+        if where and _key(change) in applied:
+            lines.append(f"      -> {where}")
     if report["applied"] and status != "succeeded":
         lines += [f"  applied {_describe(c)}" for c in report["applied"]]
     for failure in report["failed"]:
@@ -93,7 +104,45 @@ def _summary(report: dict[str, Any]) -> str:
 def _describe(change: dict[str, Any]) -> str:
     if change.get("side") == "pagerduty":
         return f"{change['dependent']} -> {change['supporting']}"
-    return f"{change.get('entityRef')} dependsOn +{change.get('added')} -{change.get('removed')}"
+    edits = [f"add {', '.join(change.get('added') or [])}" if change.get("added") else ""]
+    edits.append(
+        f"remove {', '.join(change.get('removed') or [])}" if change.get("removed") else ""
+    )
+    return f"{change.get('entityRef')} dependsOn: {'; '.join(e for e in edits if e) or 'no change'}"
+
+
+def _key(change: dict[str, Any]) -> tuple[Any, ...]:
+    return (change.get("side"), change.get("entityRef"), change.get("dependent"),
+            change.get("supporting"), change.get("kind"))  # fmt: skip
+
+
+def _destinations(deliveries: list[dict[str, Any]]) -> dict[str, str]:
+    """Entity ref -> where its change went, from the report's deliveries."""
+    out: dict[str, str] = {}
+    for delivery in deliveries:
+        where = _destination(delivery)
+        for ref in delivery.get("entities") or []:
+            if where:
+                out[str(ref)] = where
+    return out
+
+
+def _destination(delivery: dict[str, Any]) -> str | None:
+    if delivery.get("error"):
+        return None  # its changes are listed as FAILED with the error
+    if delivery.get("mode") == "in-place":
+        return f"file {delivery.get('target')} (edited in place)"
+    repository, branch = delivery.get("repository"), delivery.get("branch")
+    sha = delivery.get("commitSha")
+    commit = f"commit {str(sha)[:12]} " if sha else ""
+    if not delivery.get("changed"):
+        return f"nothing to commit: {repository} already has it"
+    if delivery.get("pullRequestUrl"):
+        return (
+            f"pull request {delivery['pullRequestUrl']} ({commit}on branch {branch} of "
+            f"{repository})"
+        )
+    return f"{commit}on branch {branch} of {repository}".strip()
 
 
 @click.command("sync")

@@ -22,13 +22,15 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     )
     report = sync_run.execute()
     counts = report.get("counts", {})
-    ctx.log(
-        f"sync run {sync_run.id} {report.get('status', 'ended')}: "
-        f"{counts.get('changes', 0)} change(s) planned, "
-        f"{counts.get('applied', 0)} applied, {counts.get('failed', 0)} failed, "
-        f"{counts.get('notAttempted', 0)} not attempted, "
-        f"{counts.get('calls', 0)} PagerDuty call(s)"
-    )
+    if report.get("dryRun"):  # "0 applied" would read as a failure: nothing was to be written
+        outcome = f"dry run: {counts.get('changes', 0)} change(s) planned, none written"
+    else:
+        outcome = (
+            f"{report.get('status', 'ended')}: {counts.get('changes', 0)} change(s) planned, "
+            f"{counts.get('applied', 0)} applied, {counts.get('failed', 0)} failed, "
+            f"{counts.get('notAttempted', 0)} not attempted"
+        )
+    ctx.log(f"sync run {sync_run.id} {outcome}, {counts.get('calls', 0)} PagerDuty call(s)")
     if report.get("error"):
         ctx.warn(f"sync run {sync_run.id} did not finish: {report['error']}")
     return report

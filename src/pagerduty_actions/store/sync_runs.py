@@ -74,6 +74,7 @@ class SyncRunStore:
                 .values(
                     status=status,
                     phase="finished",
+                    **_final_progress(report),
                     finished_at=datetime.now(UTC),
                     report_json=json.dumps(report) if report is not None else None,
                     ledger_json=None,
@@ -102,6 +103,19 @@ class SyncRunStore:
                 select(SyncRunRecord).order_by(SyncRunRecord.started_at.desc()).limit(limit)
             )
             return [_as_dict(r, with_report=False) for r in rows]
+
+
+def _final_progress(report: dict[str, Any] | None) -> dict[str, int]:
+    """A finished run's progress counts its changes, not the last phase it was in (which
+    could read "0/3" under a run that succeeded): ``done`` written or failed, ``total``
+    planned (none in a dry run), ``calls`` the PagerDuty calls it spent."""
+    counts = (report or {}).get("counts") or {}
+    total = 0 if (report or {}).get("dryRun") else int(counts.get("changes") or 0)
+    done = min(total, int(counts.get("applied") or 0) + int(counts.get("failed") or 0))
+    final = {"done": done, "total": total}
+    if isinstance(counts.get("calls"), int):
+        final["calls"] = counts["calls"]
+    return final
 
 
 def _ledger_of(row: SyncRunRecord) -> dict[str, Any] | None:

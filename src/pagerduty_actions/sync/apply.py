@@ -125,7 +125,14 @@ def _edit_file(path: Path, changes: Sequence[BackstageChange], ledger: Ledger) -
     if not edited:
         return
     _replace(path, text.encode("utf-8"))
-    ledger.delivered({"target": str(path), "mode": "in-place", "changed": True})
+    ledger.delivered(
+        {
+            "target": str(path),
+            "mode": "in-place",
+            "changed": True,
+            "entities": [c.entity_ref for c in edited],
+        }
+    )
     ledger.applied(edited)
 
 

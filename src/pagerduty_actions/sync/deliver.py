@@ -11,7 +11,7 @@ repository is recorded and the others still proceed; so is an entity whose edit 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..catalog import CatalogError, change_depends_on
@@ -134,7 +134,7 @@ def _deliver_repository(
     except Exception as exc:  # this repository only: the others are still delivered
         error = describe(exc)
         ledger.failed(changes, f"{repo}: {error}")
-        ledger.delivered({"repository": repo, "error": error})
+        ledger.delivered({"repository": repo, "error": error, "entities": _refs(changes)})
         return
     refused: Refusals = {}
     for report in delivered.reports.values():
@@ -151,6 +151,12 @@ def _deliver_repository(
             "pullRequestUrl": delivered.pull_request_url,
             "pullRequestNumber": delivered.pull_request_number,
             "commitSha": delivered.commit_sha,
+            "entities": _refs(c for c in changes if c not in refused),
         }
     )
     ledger.applied([c for c in changes if c not in refused])
+
+
+def _refs(changes: Iterable[BackstageChange]) -> list[str]:
+    """The entities a delivery carries, so a report can say where each change went."""
+    return [c.entity_ref for c in changes]
