@@ -60,7 +60,8 @@ def test_unreachable_database_at_startup_is_a_clear_error() -> None:
 
 def test_cli_exits_non_zero_when_database_is_unreachable(tmp_path) -> None:
     config = tmp_path / "c.yaml"
-    config.write_text(f"database: {{url: '{UNREACHABLE}'}}\n")
+    # dataDir under tmp_path: serve writes its local token there before it meets the database
+    config.write_text(f"dataDir: '{tmp_path / 'data'}'\ndatabase: {{url: '{UNREACHABLE}'}}\n")
     result = subprocess.run(
         [
             sys.executable,
