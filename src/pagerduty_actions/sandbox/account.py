@@ -157,6 +157,9 @@ class SandboxAccount:
             "incident_urgency_rule": fields.get("incident_urgency_rule")
             or {"type": "constant", "urgency": "high"},
             "alert_grouping_parameters": fields.get("alert_grouping_parameters"),
+            "auto_pause_notifications_parameters": _auto_pause(
+                fields.get("auto_pause_notifications_parameters")
+            ),
             "created_at": stamp,
             "updated_at": stamp,
             "integration_ids": [],
@@ -181,6 +184,10 @@ class SandboxAccount:
             service["escalation_policy_id"] = self._policy_id(fields["escalation_policy"], True)
         if "teams" in fields:
             service["team_ids"] = self._team_ids(fields["teams"])
+        if "auto_pause_notifications_parameters" in fields:
+            service["auto_pause_notifications_parameters"] = _auto_pause(
+                fields["auto_pause_notifications_parameters"]
+            )
         for key in (
             "description",
             "status",
@@ -391,3 +398,29 @@ class SandboxAccount:
         self.incidents[incident["id"]] = incident
         service["last_incident_timestamp"] = stamp
         return incident
+
+
+AUTO_PAUSE_TIMEOUTS = (0, 120, 180, 300, 600, 900)
+
+
+def _auto_pause(given: Any) -> Record:
+    """A service's ``auto_pause_notifications_parameters`` as PagerDuty keeps it: ``enabled``
+    (default false) and ``timeout`` (seconds, one of PagerDuty's values; 0 lets PagerDuty pick).
+    Given on an update, the object replaces the one stored."""
+    if given is None:
+        return {"enabled": False}
+    if not isinstance(given, dict):
+        raise invalid_input("Auto pause notifications parameters must be an object")
+    enabled = given.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise invalid_input("Auto pause notifications parameters enabled must be a boolean")
+    params: Record = {"enabled": enabled}
+    timeout = given.get("timeout")
+    if timeout is not None:
+        if type(timeout) is not int or timeout not in AUTO_PAUSE_TIMEOUTS:
+            raise invalid_input(
+                "Auto pause notifications parameters timeout must be one of "
+                + ", ".join(str(t) for t in AUTO_PAUSE_TIMEOUTS)
+            )
+        params["timeout"] = timeout
+    return params

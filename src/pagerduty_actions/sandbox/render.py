@@ -209,6 +209,9 @@ def service(
         "updated_at": record["updated_at"],
         "alert_creation": record["alert_creation"],
         "incident_urgency_rule": record["incident_urgency_rule"],
+        "auto_pause_notifications_parameters": dict(
+            record.get("auto_pause_notifications_parameters") or {"enabled": False}
+        ),
         "scheduled_actions": [],
         "addons": [],
         "teams": [team(links, t) if "teams" in include else team_ref(links, t) for t in teams],

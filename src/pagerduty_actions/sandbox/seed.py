@@ -419,6 +419,10 @@ def _dump_service(account: SandboxAccount, service: dict[str, Any]) -> dict[str,
         "incident_urgency_rule",
     )
     dumped = {k: service[k] for k in keys}
+    if service.get("auto_pause_notifications_parameters"):
+        dumped["auto_pause_notifications_parameters"] = service[
+            "auto_pause_notifications_parameters"
+        ]
     dumped["escalation_policy"] = service["escalation_policy_id"]
     dumped["teams"] = service["team_ids"]
     dumped["integrations"] = [
