@@ -1,4 +1,5 @@
 """Sandbox-only control routes under ``/_sandbox`` (JSON, no PagerDuty auth, never logged).
+docs/sandbox.md documents them for users (a test checks it names every route here).
 
 | route | effect |
 |---|---|
@@ -106,7 +107,10 @@ def reset() -> Any:
 def set_abilities(name: str) -> Any:
     if name not in state().accounts:
         return jsonify({"error": f"unknown account {name}"}), 404
-    state().set_abilities(name, list(_json().get("abilities") or []))
+    abilities = _json().get("abilities") or []
+    if not isinstance(abilities, list) or not all(isinstance(a, str) for a in abilities):
+        return jsonify({"error": "abilities must be a list of ability names"}), 400
+    state().set_abilities(name, abilities)
     return jsonify({"abilities": sorted(state().accounts[name].abilities)})
 
 
@@ -114,11 +118,16 @@ def set_abilities(name: str) -> Any:
 def settings() -> Any:
     spec = _json()
     st = state()
+    limit = spec.get("max_dependencies_per_service")
+    if "max_dependencies_per_service" in spec and (type(limit) is not int or limit < 0):
+        return jsonify(
+            {"error": "max_dependencies_per_service must be a whole number, 0 or more"}
+        ), 400
     with st.lock:
         if "unique_service_names" in spec:
             st.unique_service_names = bool(spec["unique_service_names"])
-        if "max_dependencies_per_service" in spec:
-            st.max_dependencies_per_service = int(spec["max_dependencies_per_service"])
+        if limit is not None:
+            st.max_dependencies_per_service = limit
         return jsonify(
             {
                 "unique_service_names": st.unique_service_names,
