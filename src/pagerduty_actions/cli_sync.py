@@ -19,6 +19,7 @@ from .logging_setup import configure_logging
 from .services import Services
 from .sync import service as sync_service
 from .sync.model import STRATEGIES
+from .sync.real_git import ALLOW_REAL_GIT_FLAG
 from .sync.runs import active_runs
 
 
@@ -152,6 +153,13 @@ def _destination(delivery: dict[str, Any]) -> str | None:
 @click.option("--account", help="PagerDuty account id (default account otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option(
+    ALLOW_REAL_GIT_FLAG,
+    "allow_real_git",
+    is_flag=True,
+    help="Against the built-in PagerDuty sandbox, still push commits and open pull requests "
+    "on hosted git repositories (GitHub, GitLab); local repositories never need it.",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
@@ -164,6 +172,7 @@ def sync_command(
     entities: tuple[str, ...],
     account: str | None,
     as_json: bool,
+    allow_real_git: bool,
     config_path: str | None,
 ) -> None:
     """Sync service dependencies between the Backstage catalog and PagerDuty."""
@@ -183,6 +192,7 @@ def sync_command(
                 dry_run=dry_run,
                 started_by="cli",
                 listener=bar,
+                allow_real_git=allow_real_git,
             )
     except ActionError as exc:
         bar.close()

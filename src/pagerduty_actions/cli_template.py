@@ -136,6 +136,8 @@ def run_command(
     values = _read_mapping(values_path, "--values")
     secrets = _read_mapping(secrets_path, "--secrets") if secrets_path else {}
     config = _config(config_path)
+    if allow_real_git:  # a sync step honours it too (sync/real_git reads the config)
+        config = config.with_overrides(sync={**config.section("sync"), "allowRealGit": True})
     if example_remote.uses_placeholder(values):
         values, config = _with_example_remote(document, values, config, err=as_json)
     registry = load_registry()

@@ -24,6 +24,7 @@ from .ledger import Ledger, Recorder
 from .mapping import build_mapping, resolve_depends_on
 from .model import BackstageGraph, Mapping, Plan, Strategy
 from .plan import plan as make_plan
+from .real_git import check_real_git
 from .report import planned_report, with_outcome
 from .sources import (
     MANAGED_BY_LOCATION,
@@ -44,6 +45,8 @@ class SyncOptions:
     dry_run: bool = False
     entities: tuple[str, ...] = ()  # restrict to these entity refs (empty: all)
     account: str | None = None
+    # Against the built-in sandbox, still deliver to hosted git repositories (see real_git).
+    allow_real_git: bool = False
 
 
 def effective_strategy(services: Services, requested: str | None) -> Strategy:
@@ -120,6 +123,8 @@ class SyncEngine:
         planning_seconds = time.monotonic() - planning_started
         report = planned_report(strategy, options.dry_run, mapping, plan)
         snapshot = None
+        if not options.dry_run:
+            check_real_git(self.services, plan.backstage, allowed=options.allow_real_git)
         if not options.dry_run and (plan.pagerduty or plan.backstage):
             self.on_planned(report)
             ledger = Ledger([*plan.pagerduty, *plan.backstage], on_record=self.on_record)

@@ -37,10 +37,13 @@ def _validator() -> Draft202012Validator:
     return input_validator(schema)
 
 
-def sync_options(payload: Any, *, dry_run: bool = False) -> SyncOptions:
+def sync_options(
+    payload: Any, *, dry_run: bool = False, allow_real_git: bool = False
+) -> SyncOptions:
     """A request (the action's input) as options: checked against the action's input schema,
     entity refs normalised as Backstage compares them. ``dry_run`` (the action's dry-run
-    flag) or the input's ``dryRun`` makes it a dry run."""
+    flag) or the input's ``dryRun`` makes it a dry run. ``allow_real_git`` (the CLI's
+    ``--allow-real-git``): against the sandbox, still deliver to hosted repositories."""
     check_action_input(_validator(), SYNC_ACTION, payload)
     entities = []
     for index, text in enumerate(payload.get("entities") or []):
@@ -55,16 +58,24 @@ def sync_options(payload: Any, *, dry_run: bool = False) -> SyncOptions:
         dry_run=dry_run or bool(payload.get("dryRun")),
         entities=tuple(entities),
         account=payload.get("account"),
+        allow_real_git=allow_real_git,
     )
 
 
 def start(
-    services: Services, payload: Any, *, dry_run: bool = False, started_by: str | None
+    services: Services,
+    payload: Any,
+    *,
+    dry_run: bool = False,
+    started_by: str | None,
+    allow_real_git: bool = False,
 ) -> SyncRun:
     """Validate and start a run (it holds the lease; call ``execute`` or
     ``start_in_background``). Raises the caller's error: 400 for bad input or no catalog,
-    409 when a run is going, 503 without a database or while the server stops."""
-    options = sync_options(payload, dry_run=dry_run)
+    409 when a run is going, 503 without a database or while the server stops. Against the
+    built-in sandbox, a run that would deliver to a hosted git repository is refused (400)
+    before it writes, unless ``allow_real_git`` or ``sync.allowRealGit`` (see real_git)."""
+    options = sync_options(payload, dry_run=dry_run, allow_real_git=allow_real_git)
     if services.db is None:
         raise ServiceUnavailableError("the database is not configured")
     try:
@@ -82,9 +93,13 @@ def run(
     dry_run: bool = False,
     started_by: str | None,
     listener: Listener | None = None,
+    allow_real_git: bool = False,
 ) -> dict[str, Any]:
     """Start a run and wait for its report (the action, the CLI, the schedule)."""
-    return start(services, payload, dry_run=dry_run, started_by=started_by).execute(listener)
+    run = start(
+        services, payload, dry_run=dry_run, started_by=started_by, allow_real_git=allow_real_git
+    )
+    return run.execute(listener)
 
 
 def get_run(services: Services, run_id: str) -> dict[str, Any] | None:
