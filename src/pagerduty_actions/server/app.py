@@ -7,6 +7,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from werkzeug.routing import PathConverter
 
 from ..bootstrap import build_services
 from ..config import Config
@@ -31,6 +32,11 @@ def create_app(
 ) -> Flask:
     """Build the WSGI app. ``services``/``registry`` default to those the config describes."""
     app = Flask("pagerduty_actions")
+    # A path segment the API takes as a value (an entity ref, an action id) reaches its handler
+    # whatever it holds, to be refused with a 400 naming it: no 308 to a path with merged
+    # slashes, no 404 for a line break (both found by the OpenAPI fuzzer).
+    app.url_map.merge_slashes = False
+    app.url_map.converters["path"] = _AnyPath
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     services = services or build_services(config)
@@ -49,6 +55,14 @@ def create_app(
     app.before_request(_before)
     app.after_request(_after)
     return app
+
+
+class _AnyPath(PathConverter):
+    """Werkzeug's ``path`` converter, also matching line breaks (its ``.`` stops at them) and
+    a leading slash (``//x`` is refused by the handler, not redirected)."""
+
+    regex = r"[\s\S]+?"
+    part_isolating = False  # spans slashes (werkzeug infers it from "/" in the regex)
 
 
 def _before() -> None:

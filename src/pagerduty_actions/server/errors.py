@@ -46,7 +46,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return error_response(_from_http_exception(exc))
+        response = error_response(_from_http_exception(exc))
+        allowed = getattr(exc, "valid_methods", None)  # a 405 says what is allowed (RFC 9110)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

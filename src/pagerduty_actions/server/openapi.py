@@ -161,9 +161,11 @@ def build_openapi(registry: Registry, extra_paths: dict[str, Any] | None = None)
             }
         },
         "/metrics": {"get": {"operationId": "metrics", "tags": ["health"],
-                             "responses": {"200": {"description": "Prometheus text format."}}}},
+                             "responses": {"200": {"description": "Prometheus text format."},
+                                           **_errors(401)}}},
         "/openapi.json": {"get": {"operationId": "openapi", "tags": ["health"],
-                                  "responses": {"200": {"description": "This document."}}}},
+                                  "responses": {"200": {"description": "This document."},
+                                                **_errors(401)}}},
     }  # fmt: skip
     paths.update(template_paths())
     paths.update(sync_paths(components))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..paths import schema_path
+from ..sync.engine import STRATEGY_SETTING
 from ..sync.mapping import SOURCE_INTEGRATION_KEY, SOURCE_NONE, SOURCE_OVERRIDE, SOURCE_SERVICE_ID
 from ..sync.model import STRATEGIES, MappingStatus
 from ..sync.service import SYNC_ACTION
@@ -93,11 +94,13 @@ def sync_paths(components: dict[str, Any]) -> dict[str, Any]:
         503: "The database is not configured or unreachable.",
     }
     run_id = _path_parameter("runId", "A run id from POST /v2/sync (run_...).")
-    setting_id = _path_parameter("settingId", "dependency-sync-strategy")
+    setting_id = _path_parameter("settingId", "The setting; today only dependency-sync-strategy.")
+    setting_id["example"] = STRATEGY_SETTING
     entity_ref = _path_parameter(
         "entityRef",
         "kind:namespace/name, e.g. component:default/payments (the / may be sent as is).",
     )
+    entity_ref["example"] = "component:default/payments"
     bad_ref = "entityRef is not a valid entity ref (kind:namespace/name)"
     started = {
         "type": "object",
