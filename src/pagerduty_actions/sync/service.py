@@ -11,6 +11,7 @@ callers add only their transport: the route answers 202 with a ``Location``, the
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -28,6 +29,7 @@ from .model import Strategy
 from .runs import Listener, SyncRun, live_report
 
 SYNC_ACTION = "pagerduty:dependencies:sync"
+RUN_ID = re.compile(r"run_[0-9a-f]{20}")  # what SyncRunStore.create makes
 INPUT_SCHEMA = "actions/pagerduty-dependencies-sync.input.json"
 
 
@@ -103,8 +105,11 @@ def run(
 
 
 def get_run(services: Services, run_id: str) -> dict[str, Any] | None:
-    """A stored run; while it writes, its report so far (what its ledger says)."""
+    """A stored run; while it writes, its report so far (what its ledger says). An id of
+    another shape is not looked up: no run has it, and PostgreSQL refuses some text (a NUL)."""
     store = _store(services)
+    if not RUN_ID.fullmatch(run_id):
+        return None
     found = store.get(run_id)
     if found is None or found["status"] != "running":
         return found
