@@ -70,7 +70,11 @@ def test_dropped_connection_raises_in_client(api: httpx.Client, pd: SandboxServe
     with pytest.raises(httpx.TransportError):
         api.get("/abilities")
     assert api.get("/abilities").status_code == 200
-    assert pd.state.requests("GET", "/abilities")[0].status == 0
+    # the dropped request is logged after its connection closes: wait for both entries
+    deadline = time.monotonic() + 5
+    while len(pd.state.requests("GET", "/abilities")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [r.status for r in pd.state.requests("GET", "/abilities")] == [0, 200]
 
 
 def test_fail_next_can_hold_a_request_before_failing_it(

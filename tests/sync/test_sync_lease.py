@@ -56,6 +56,13 @@ def lease_row(db: Database) -> tuple[str, datetime]:
     return row[0], expires
 
 
+def lease_held(db: Database) -> bool:
+    with db.session() as session:
+        return (
+            session.execute(select(Lease.owner).where(Lease.name == LEASE_NAME)).first() is not None
+        )
+
+
 def hold_pushes(bare: Path, gate: Path) -> None:
     """A pre-receive hook that announces a push and holds it until ``gate/release`` exists:
     a git host as slow as the test wants."""
@@ -133,6 +140,9 @@ def test_a_push_longer_than_the_lease_keeps_it(
         "component:default/checkout",
         "component:default/search",
     }
+    # The run is stored finished before its lease is released (never the other way round:
+    # a new holder closes runs still marked running as abandoned), so wait for the release.
+    wait_for("the lease to be released", lambda: not lease_held(db))
     again = second.post("/v2/sync", json={"strategy": "pagerduty", "dryRun": True}, headers=AUTH)
     assert again.status_code == 202  # the lease was released at the end
 
