@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pagerduty_actions.catalog import (
     EntityRef,
     InvalidEntityRefError,
+    normalise_ref,
     parse_entity_ref,
     ref_of,
     split_entity_ref,
 )
+from pagerduty_actions.catalog.entity_ref import relation_spelling, resolve_relation, short_label
 
 
 @pytest.mark.parametrize(
@@ -110,3 +114,72 @@ def test_ref_of_a_parsed_entity() -> None:
         ref_of({"kind": "Component", "metadata": {}})
     with pytest.raises(InvalidEntityRefError, match="namespace"):
         ref_of({"kind": "Component", "metadata": {"name": "x", "namespace": 3}})
+
+
+# -- the string forms the sync and the annotate action use ---------------------------------------
+
+
+def test_normalised_is_lower_case_with_every_default_filled() -> None:
+    assert normalise_ref("Checkout") == "component:default/checkout"
+    assert normalise_ref("API:Shop/Orders") == "api:shop/orders"
+    assert normalise_ref("db", default_namespace="Team") == "component:team/db"
+    assert normalise_ref({"kind": "Group", "name": "Ops"}) == "group:default/ops"
+    with pytest.raises(InvalidEntityRefError, match="more than one ':'"):
+        normalise_ref("a:b:c")
+
+
+@pytest.mark.parametrize(
+    ("entity", "entry", "expected"),
+    [
+        ("component:default/a", "b", "component:default/b"),
+        ("component:team/a", "b", "component:team/b"),
+        ("component:team/a", "other/b", "component:other/b"),
+        ("component:team/a", "resource:db", "resource:team/db"),
+        ("component:team/a", "Resource:Other/DB", "resource:other/db"),
+        ("component:default/a", "  Component:Default/Payments ", "component:default/payments"),
+        ("component:default/a", "API:Shop/Orders", "api:shop/orders"),
+    ],
+)
+def test_entries_resolve_as_backstage_resolves_relations(
+    entity: str, entry: str, expected: str
+) -> None:
+    assert resolve_relation(entity, entry) == expected
+
+
+names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}", fullmatch=True)
+
+
+@given(kind=st.sampled_from(["", "component:", "Component:", "RESOURCE:"]), ns=names, name=names)
+def test_resolution_ignores_case_and_is_idempotent(kind: str, ns: str, name: str) -> None:
+    entity = "component:home/a"
+    resolved = resolve_relation(entity, f"{kind}{ns}/{name}")
+    assert resolved == resolved.lower()
+    assert resolve_relation(entity, resolved) == resolved
+    assert resolve_relation(entity, f"{kind}{ns}/{name}".swapcase()) == resolved
+
+
+def test_written_refs_are_the_shortest_form_resolving_back_to_the_target() -> None:
+    assert relation_spelling("component:default/a", "component:default/b") == "component:b"
+    assert relation_spelling("component:team/a", "component:team/b") == "component:b"
+    assert relation_spelling("component:team/a", "component:default/b") == "component:default/b"
+    for owner, target in [("component:team/a", "component:default/b"), ("api:x/a", "api:x/b")]:
+        assert resolve_relation(owner, relation_spelling(owner, target)) == target
+
+
+@pytest.mark.parametrize(
+    ("ref", "label", "compact"),
+    [
+        ("Component:Default/Checkout", "checkout", "checkout"),
+        ("component:Shop/checkout", "shop/checkout", "component:shop/checkout"),
+        ("API:default/orders", "api:orders", "api:default/orders"),
+        ("api:shop/orders", "api:shop/orders", "api:shop/orders"),
+    ],
+)
+def test_the_two_short_forms_differ_only_outside_the_defaults(
+    ref: str, label: str, compact: str
+) -> None:
+    """Messages drop whichever part is the default; a branch name and a title drop both or
+    neither (their spellings are pinned by the annotate action's tests)."""
+    parsed = parse_entity_ref(ref)
+    assert short_label(parsed.normalised()) == label
+    assert parsed.compact() == compact

@@ -1,14 +1,11 @@
 """The entity <-> service mapping and ``dependsOn`` resolution: the precedence of overrides and
 annotations, conflicts reported and never guessed, services PagerDuty no longer has, keys no
-service owns, Backstage's ref defaults, and integration keys never shown in any detail."""
+service owns, every entry of a graph resolved (Backstage's rule itself is tested with the refs,
+in tests/catalog/test_entity_ref.py), and integration keys never shown in any detail."""
 
 from __future__ import annotations
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from pagerduty_actions.sync.mapping import build_mapping, resolve_depends_on, resolve_entry
+from pagerduty_actions.sync.mapping import build_mapping, resolve_depends_on
 from pagerduty_actions.sync.model import (
     BackstageGraph,
     CatalogEntity,
@@ -182,23 +179,6 @@ def test_no_detail_ever_holds_an_integration_key() -> None:
 # ------------------------------------------------------------------ dependsOn resolution
 
 
-@pytest.mark.parametrize(
-    ("entity", "entry", "expected"),
-    [
-        ("component:default/a", "b", "component:default/b"),
-        ("component:team/a", "b", "component:team/b"),
-        ("component:team/a", "other/b", "component:other/b"),
-        ("component:team/a", "resource:db", "resource:team/db"),
-        ("component:team/a", "Resource:Other/DB", "resource:other/db"),
-        ("component:default/a", "  Component:Default/Payments ", "component:default/payments"),
-    ],
-)
-def test_entries_resolve_as_backstage_resolves_relations(
-    entity: str, entry: str, expected: str
-) -> None:
-    assert resolve_entry(entity, entry) == expected
-
-
 def test_resolve_fills_the_graph_and_reports_each_unparsable_entry() -> None:
     graph = graph_of(
         component("a", "b", "x:y:z", "resource:db"),
@@ -228,18 +208,6 @@ def test_a_non_string_entry_is_a_problem_not_a_crash() -> None:
     problems = resolve_depends_on(graph)
     assert graph.resolved == {("component:default/a", 42): None}
     assert len(problems) == 1 and "42" in problems[0]
-
-
-names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}", fullmatch=True)
-
-
-@given(kind=st.sampled_from(["", "component:", "Component:", "RESOURCE:"]), ns=names, name=names)
-def test_resolution_ignores_case_and_is_idempotent(kind: str, ns: str, name: str) -> None:
-    entity = "component:home/a"
-    resolved = resolve_entry(entity, f"{kind}{ns}/{name}")
-    assert resolved == resolved.lower()
-    assert resolve_entry(entity, resolved) == resolved
-    assert resolve_entry(entity, f"{kind}{ns}/{name}".swapcase()) == resolved
 
 
 def test_a_graph_repr_never_shows_an_integration_key() -> None:

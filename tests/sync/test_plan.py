@@ -27,7 +27,7 @@ from pagerduty_actions.sync.model import (
     Plan,
     Strategy,
 )
-from pagerduty_actions.sync.plan import MAX_DEPENDENCIES_PER_SERVICE, plan, written_ref
+from pagerduty_actions.sync.plan import MAX_DEPENDENCIES_PER_SERVICE, plan
 
 SERVICE_ID = "pagerduty.com/service-id"
 ADD, REMOVE = ChangeKind.ADD, ChangeKind.REMOVE
@@ -237,12 +237,6 @@ def test_edges_from_unread_unmapped_services_are_listed_once_as_kept() -> None:
         assert result.change_count == 0
         assert [(k.dependent, k.supporting) for k in result.kept] == [("PY", "PA"), ("PZ", "PA")]
         assert "PZ is not mapped" in result.kept[1].reason
-
-
-def test_written_refs_are_the_shortest_form_resolving_back_to_the_target() -> None:
-    assert written_ref("component:default/a", "component:default/b") == "component:b"
-    assert written_ref("component:team/a", "component:team/b") == "component:b"
-    assert written_ref("component:team/a", "component:default/b") == "component:default/b"
 
 
 def test_inputs_are_not_modified_and_the_plan_is_deterministic() -> None:

@@ -5,7 +5,7 @@ Handlers use :func:`set_annotations` (the ``pagerduty:entity:annotate`` action) 
 commit or propose ``EditResult.text`` only when ``changed`` is true. Nothing here does I/O.
 """
 
-from .entity_ref import EntityRef, parse_entity_ref, ref_of, split_entity_ref
+from .entity_ref import EntityRef, normalise_ref, parse_entity_ref, ref_of, split_entity_ref
 from .errors import (
     AmbiguousEntityError,
     CatalogBudgetError,
@@ -41,6 +41,7 @@ __all__ = [
     "UnsupportedStructureError",
     "change_depends_on",
     "list_entities",
+    "normalise_ref",
     "parse_entity_ref",
     "ref_of",
     "select_entity",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._yaml_tree import Document, parse_stream
-from .entity_ref import EntityRef, parse_entity_ref, split_entity_ref
+from .entity_ref import DEFAULT_NAMESPACE, EntityRef, parse_entity_ref, split_entity_ref
 from .errors import AmbiguousEntityError, EntityNotFoundError
 
 _BOM = "\ufeff"
@@ -68,7 +68,7 @@ def entities(parsed: Parsed) -> list[tuple[EntityInfo, Document]]:
         kind = data.get("kind")
         if not isinstance(kind, str) or not isinstance(metadata, dict):
             continue
-        name, namespace = metadata.get("name"), metadata.get("namespace") or "default"
+        name, namespace = metadata.get("name"), metadata.get("namespace") or DEFAULT_NAMESPACE
         if not isinstance(name, str) or not isinstance(namespace, str):
             continue
         line = parsed.body.count("\n", 0, document.root.start) + 1
@@ -107,7 +107,7 @@ def select(parsed: Parsed, entity_ref: EntityRefInput) -> tuple[EntityInfo, Docu
     else:
         parts = split_entity_ref(entity_ref)
         shown = entity_ref.strip()
-        wanted = EntityRef(parts[0] or "component", parts[1] or "default", parts[2])
+        wanted = EntityRef.with_defaults(*parts)
     exact = [item for item in found if item[0].ref == wanted]
     if len(exact) == 1:
         return exact[0]

@@ -4,6 +4,17 @@ Backstage compares refs case-insensitively and fills a missing kind or namespace
 (``component`` and ``default`` for a template's target, the entity's own namespace for its
 relations). Doing the same here lets a caller name an entity however Backstage would accept it,
 and lets the dependency edit recognise ``Component:default/db`` and ``component:db`` as one.
+
+This is the one module that parses a ref, fills its defaults and writes its string forms; the
+sync, the annotate action, the routes and the catalog edits all come here, so a ref that one of
+them calls ``component:shop/checkout`` is never spelled or resolved differently by another:
+
+- :meth:`EntityRef.normalised` (``kind:namespace/name``, lower-cased) is the identity the sync
+  keys its graph by and shows in reports, overrides and ``GET /v2/mappings``;
+- :func:`resolve_relation` is Backstage's rule for a ``dependsOn`` entry (kind ``component``,
+  the owner's namespace) and :func:`relation_spelling` its inverse, the shortest entry written;
+- :func:`short_label` is how sync messages name an entity, :meth:`EntityRef.compact` how the
+  annotate action names one in a branch and a title.
 """
 
 from __future__ import annotations
@@ -19,6 +30,10 @@ _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 # Backstage's name rule (letters, digits, single separators), applied to namespaces too.
 _NAME = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$")
 _MAX_LEN = 63
+#: What Backstage assumes when a ref omits its kind or namespace (a template's target, a
+#: relation's kind); a relation's namespace defaults to its owner's instead.
+DEFAULT_KIND = "component"
+DEFAULT_NAMESPACE = "default"
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +57,29 @@ class EntityRef:
 
     def __str__(self) -> str:
         return f"{self.kind.lower()}:{self.namespace}/{self.name}"
+
+    @classmethod
+    def with_defaults(
+        cls,
+        kind: str | None,
+        namespace: str | None,
+        name: str,
+        default_kind: str = DEFAULT_KIND,
+        default_namespace: str = DEFAULT_NAMESPACE,
+    ) -> EntityRef:
+        """The ref with its missing (None or empty) kind and namespace filled in."""
+        return cls(kind or default_kind, namespace or default_namespace, name)
+
+    def normalised(self) -> str:
+        """``kind:namespace/name`` lower-cased: one string per entity, however it was spelled."""
+        return f"{self.kind}:{self.namespace}/{self.name}".lower()
+
+    def compact(self) -> str:
+        """The bare lower-cased name for a component in the default namespace (the common case,
+        and what a title reads best with), else :meth:`normalised`."""
+        if (self.kind.casefold(), self.namespace.casefold()) == (DEFAULT_KIND, DEFAULT_NAMESPACE):
+            return self.name.lower()
+        return self.normalised()
 
 
 def split_entity_ref(text: str) -> tuple[str | None, str | None, str]:
@@ -90,8 +128,8 @@ def _check_part(text: str, label: str, value: str | None, pattern: re.Pattern[st
 
 def parse_entity_ref(
     ref: str | Mapping[str, Any],
-    default_kind: str = "component",
-    default_namespace: str = "default",
+    default_kind: str = DEFAULT_KIND,
+    default_namespace: str = DEFAULT_NAMESPACE,
 ) -> EntityRef:
     """Parse ``name``, ``kind:name``, ``namespace/name``, ``kind:namespace/name`` or an object.
 
@@ -101,7 +139,7 @@ def parse_entity_ref(
     if isinstance(ref, Mapping):
         return _from_object(ref, default_kind, default_namespace)
     kind, namespace, name = split_entity_ref(ref)
-    return EntityRef(kind or default_kind, namespace or default_namespace, name)
+    return EntityRef.with_defaults(kind, namespace, name, default_kind, default_namespace)
 
 
 def _from_object(ref: Mapping[str, Any], default_kind: str, default_namespace: str) -> EntityRef:
@@ -120,8 +158,8 @@ def _from_object(ref: Mapping[str, Any], default_kind: str, default_namespace: s
     _check_part(shown, "kind", parts["kind"], _KIND)
     _check_part(shown, "namespace", parts["namespace"], _NAME)
     _check_part(shown, "name", parts["name"], _NAME)
-    return EntityRef(
-        parts["kind"] or default_kind, parts["namespace"] or default_namespace, parts["name"]
+    return EntityRef.with_defaults(
+        parts["kind"], parts["namespace"], parts["name"], default_kind, default_namespace
     )
 
 
@@ -137,4 +175,64 @@ def ref_of(entity: Mapping[str, Any]) -> EntityRef:
     namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
     if namespace is not None and not isinstance(namespace, str):
         raise InvalidEntityRefError(f"{kind}:{name}", "metadata.namespace must be a string")
-    return EntityRef(kind, namespace or "default", name)
+    return EntityRef(kind, namespace or DEFAULT_NAMESPACE, name)
+
+
+def normalise_ref(
+    ref: str | Mapping[str, Any], *, default_namespace: str = DEFAULT_NAMESPACE
+) -> str:
+    """``ref`` parsed (default kind ``component``) and :meth:`EntityRef.normalised`.
+
+    Raises :class:`InvalidEntityRefError` when ``ref`` is not an entity ref.
+    """
+    return parse_entity_ref(ref, default_namespace=default_namespace).normalised()
+
+
+def namespace_of(normalised: str) -> str:
+    """The namespace of a normalised ref (``default`` if the ref does not parse)."""
+    try:
+        return parse_entity_ref(normalised).namespace.lower()
+    except InvalidEntityRefError:
+        return DEFAULT_NAMESPACE
+
+
+def resolve_relation(owner: str, entry: str) -> str:
+    """The normalised ref a relation entry (``dependsOn``) of the entity ``owner`` names, as
+    Backstage reads it: kind ``component`` and the owner's own namespace when omitted.
+
+    Raises :class:`InvalidEntityRefError` when the entry does not parse.
+    """
+    return normalise_ref(entry, default_namespace=namespace_of(owner))
+
+
+def relation_spelling(owner: str, target: str) -> str:
+    """How a new ``dependsOn`` entry of ``owner`` naming ``target`` (both normalised) is
+    written: ``component:<name>`` when the target is in the owner's namespace, else
+    ``component:<namespace>/<name>``.
+
+    That is the shortest form that :func:`resolve_relation` resolves back to ``target``. The
+    kind is always written: ``dependsOn`` also names resources, so a reader (and any resolver
+    that does not default the kind) sees at once that the entry is a component.
+    """
+    kind, namespace, name = _parts(target)
+    if namespace == namespace_of(owner):
+        return f"{kind}:{name}"
+    return f"{kind}:{namespace}/{name}"
+
+
+def short_label(normalised: str) -> str:
+    """How a message names an entity: ``checkout`` for ``component:default/checkout``,
+    ``shop/checkout`` in another namespace, ``api:orders`` for another kind."""
+    kind, namespace, name = _parts(normalised)
+    if not name:
+        return normalised
+    shown = name if namespace == DEFAULT_NAMESPACE else f"{namespace}/{name}"
+    return shown if kind == DEFAULT_KIND else f"{kind}:{shown}"
+
+
+def _parts(normalised: str) -> tuple[str, str, str]:
+    """Kind, namespace and name of a normalised ref, split without checking them: a catalog's
+    own entity names are taken as Backstage gave them, even ones our parser would refuse."""
+    kind, _, rest = normalised.partition(":")
+    namespace, _, name = rest.partition("/")
+    return kind, namespace, name

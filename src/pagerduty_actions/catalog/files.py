@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._entity_lookup import Parsed, entities
 from .component import CatalogEntity, Location
-from .entity_ref import EntityRef
+from .entity_ref import DEFAULT_KIND, DEFAULT_NAMESPACE, EntityRef
 from .errors import CatalogBudgetError, CatalogError, CatalogYamlError
 
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!/).+)$")
@@ -142,8 +142,8 @@ def component_from_data(data: Mapping[str, Any], location: Location | None) -> C
         metadata = {}
     namespace = metadata.get("namespace")
     ref = EntityRef(
-        str(data.get("kind", "component")),
-        namespace if isinstance(namespace, str) and namespace else "default",
+        str(data.get("kind", DEFAULT_KIND)),
+        namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE,
         str(metadata.get("name", "")),
     )
     raw_annotations = metadata.get("annotations")
@@ -164,7 +164,7 @@ def component_from_data(data: Mapping[str, Any], location: Location | None) -> C
         else ()
     )
     return CatalogEntity(
-        ref=str(ref).lower(), depends_on=depends_on, annotations=annotations, location=location
+        ref=ref.normalised(), depends_on=depends_on, annotations=annotations, location=location
     )
 
 

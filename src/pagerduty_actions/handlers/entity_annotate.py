@@ -20,11 +20,13 @@ from ..catalog import (
     CatalogError,
     EntityNotFoundError,
     InvalidEntityRefError,
+    annotation_keys,
     backstage_api,
     parse_entity_ref,
     select_entity,
     set_annotations,
 )
+from ..catalog.annotation_keys import ACCOUNT, INTEGRATION_KEY, SERVICE_ID
 from ..context import ActionContext
 from ..errors import InputError
 from ..pagerduty.resources import integrations, services
@@ -33,10 +35,6 @@ from ..scm import DeliveryRequest, DeliveryResult, EditOutcome, deliver, parse_r
 from ..sync.sources import integration_key_index
 from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxError
 
-PREFIX = "pagerduty.com/"
-SERVICE_ID = "pagerduty.com/service-id"
-INTEGRATION_KEY = "pagerduty.com/integration-key"
-ACCOUNT = "pagerduty.com/account"
 MASK = "********"
 PLANNED_SERVICE_ID = "<id of the service to be created>"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}$")
@@ -242,7 +240,7 @@ def _pagerduty_annotations(text: str, entity_ref: str | None) -> dict[str, Any]:
     annotations = (document.get("metadata") or {}).get("annotations") or {}
     if not isinstance(annotations, dict):
         return {}  # set_annotations reports the unsupported shape
-    return {k: v for k, v in annotations.items() if isinstance(k, str) and k.startswith(PREFIX)}
+    return annotation_keys.pagerduty_annotations(annotations)
 
 
 def _entity_error(exc: CatalogError) -> InputError:
@@ -266,7 +264,7 @@ def _body(
         "entityRef": payload.get("entityRef") or f"the component in {catalog_path}",
         "catalogPath": catalog_path,
         "annotations": {k: (MASK if k == INTEGRATION_KEY else v) for k, v in to_set.items()},
-        "removed": ["every pagerduty.com/* annotation"] if removing else [],
+        "removed": [f"every {annotation_keys.PREFIX}* annotation"] if removing else [],
         "serviceUrl": service_url,
         "initiator": initiator,
     }
@@ -335,9 +333,7 @@ def _entity_hint(entity_ref: str | None, repo: str) -> str:
         ref = parse_entity_ref(entity_ref)
     except InvalidEntityRefError as exc:  # refused before anything is cloned
         raise _entity_error(exc) from None
-    if (ref.kind.casefold(), ref.namespace.casefold()) == ("component", "default"):
-        return ref.name.lower()
-    return f"{ref.kind}:{ref.namespace}/{ref.name}".lower()
+    return ref.compact()
 
 
 def _slug(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify
 
 from .. import pagerduty as pd
-from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..catalog import InvalidEntityRefError, normalise_ref, parse_entity_ref
 from ..catalog.backstage_api import BackstageCatalogClient
 from ..catalog.files import load_catalog_files
 from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
@@ -115,7 +115,7 @@ def put_setting(setting_id: str) -> Response:
 
 def _entity_ref(text: str) -> str:
     try:
-        return str(parse_entity_ref(text)).lower()
+        return normalise_ref(text)
     except InvalidEntityRefError as exc:
         raise InputError(str(exc)) from None
 

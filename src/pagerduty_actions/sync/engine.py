@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..catalog import annotation_keys
 from ..errors import InputError
 from ..pagerduty import PagerDutyClient
 from ..services import Services
@@ -43,7 +44,7 @@ ProgressCallback = Callable[[str, int, int, int], None]  # phase, done, total, c
 class SyncOptions:
     strategy: str | None = None  # None: the stored setting, else config sync.strategy
     dry_run: bool = False
-    entities: tuple[str, ...] = ()  # restrict to these entity refs (empty: all)
+    entities: tuple[str, ...] = ()  # restrict to these normalised entity refs (empty: all)
     account: str | None = None
     # Against the built-in sandbox, still deliver to hosted git repositories (see real_git).
     allow_real_git: bool = False
@@ -227,8 +228,8 @@ def key_index(client: PagerDutyClient, graph: BackstageGraph) -> dict[str, str]:
     """Integration key -> service, only when some entity is mapped by key alone (it costs
     one listing of the account's services)."""
     needs = any(
-        e.annotation("pagerduty.com/integration-key")
-        and not e.annotation("pagerduty.com/service-id")
+        e.annotation(annotation_keys.INTEGRATION_KEY)
+        and not e.annotation(annotation_keys.SERVICE_ID)
         for e in graph.entities.values()
     )
     return integration_key_index(client) if needs else {}
@@ -245,7 +246,7 @@ def _scoped(plan: Plan, mapping: Mapping, entities: tuple[str, ...]) -> Plan:
     dependencies on entities outside the scope still resolve)."""
     if not entities:
         return plan
-    wanted = {e.lower() for e in entities}
+    wanted = set(entities)  # normalised by sync_options
     plan.pagerduty = [
         c for c in plan.pagerduty if mapping.service_to_entity.get(c.dependent) in wanted
     ]

@@ -14,11 +14,10 @@ from collections.abc import Mapping as MappingABC
 from collections.abc import Set
 from dataclasses import dataclass
 
-from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..catalog import annotation_keys
+from ..catalog.entity_ref import normalise_ref, resolve_relation
+from ..catalog.errors import InvalidEntityRefError
 from .model import BackstageGraph, CatalogEntity, Mapping, MappingEntry, MappingStatus
-
-SERVICE_ID_ANNOTATION = "pagerduty.com/service-id"
-INTEGRATION_KEY_ANNOTATION = "pagerduty.com/integration-key"
 
 SOURCE_OVERRIDE = "override"
 SOURCE_SERVICE_ID = "annotation:service-id"
@@ -29,43 +28,20 @@ _NO_OVERRIDES: MappingABC[str, str | None] = {}
 _NO_KEYS: MappingABC[str, str] = {}
 
 
-def normalise_ref(text: str, *, default_namespace: str = "default") -> str:
-    """``kind:namespace/name`` in lower case, default kind ``component``.
-
-    Raises :class:`InvalidEntityRefError` when ``text`` is not an entity ref.
-    """
-    ref = parse_entity_ref(text, default_kind="component", default_namespace=default_namespace)
-    return f"{ref.kind}:{ref.namespace}/{ref.name}".lower()
-
-
-def namespace_of(entity_ref: str) -> str:
-    """The namespace part of a normalised ref (``default`` if the ref does not parse)."""
-    try:
-        return parse_entity_ref(entity_ref).namespace.lower()
-    except InvalidEntityRefError:
-        return "default"
-
-
-def resolve_entry(entity_ref: str, entry: str) -> str:
-    """The normalised ref a ``dependsOn`` entry of ``entity_ref`` names, as Backstage reads it:
-    kind ``component`` and the entity's own namespace when omitted, case-insensitive.
-
-    Raises :class:`InvalidEntityRefError` when the entry does not parse.
-    """
-    return normalise_ref(entry, default_namespace=namespace_of(entity_ref))
-
-
 def resolve_depends_on(graph: BackstageGraph) -> list[str]:
     """Fill ``graph.resolved`` for every ``dependsOn`` entry; return one problem per entry that
     does not parse (its resolution is None, so it is never acted on, only kept as written:
     the rest of the run goes on, and a real run edits the entity exactly as a dry run says).
-    Each problem names the entity, its file and document, and the fix."""
+    Each problem names the entity, its file and document, and the fix.
+
+    The graph's only resolution (Backstage's rule, :func:`resolve_relation`): loading leaves
+    ``resolved`` empty and the plan reads it, so a run resolves each entry exactly once."""
     problems: list[str] = []
     for ref in sorted(graph.entities):
         entity = graph.entities[ref]
         for entry in entity.depends_on:
             try:
-                graph.resolved[(ref, entry)] = resolve_entry(ref, entry)
+                graph.resolved[(ref, entry)] = resolve_relation(ref, entry)
             except (InvalidEntityRefError, TypeError, AttributeError) as error:
                 graph.resolved[(ref, entry)] = None
                 reason = getattr(error, "reason", "not a string")
@@ -150,10 +126,10 @@ def _claim(
                 None, SOURCE_OVERRIDE, MappingStatus.UNMAPPED, "explicitly unmapped by an override"
             )
         return _Claim(service_id, SOURCE_OVERRIDE, MappingStatus.MAPPED, "")
-    service_id = _annotation(entity, SERVICE_ID_ANNOTATION)
+    service_id = annotation_keys.value_of(entity.annotation(annotation_keys.SERVICE_ID))
     if service_id is not None:
         return _Claim(service_id, SOURCE_SERVICE_ID, MappingStatus.MAPPED, "")
-    key = _annotation(entity, INTEGRATION_KEY_ANNOTATION)
+    key = annotation_keys.value_of(entity.annotation(annotation_keys.INTEGRATION_KEY))
     if key is not None:
         owner = key_to_service.get(key)
         if owner is None:
@@ -168,15 +144,8 @@ def _claim(
         None,
         SOURCE_NONE,
         MappingStatus.UNMAPPED,
-        f"no override and no {SERVICE_ID_ANNOTATION} or integration key annotation",
+        f"no override and no {annotation_keys.SERVICE_ID} or integration key annotation",
     )
-
-
-def _annotation(entity: CatalogEntity, key: str) -> str | None:
-    value = entity.annotation(key)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip()
 
 
 def _settle(
@@ -205,6 +174,6 @@ def _settle(
 def _source_label(source: str) -> str:
     return {
         SOURCE_OVERRIDE: "stored override",
-        SOURCE_SERVICE_ID: f"{SERVICE_ID_ANNOTATION} annotation",
+        SOURCE_SERVICE_ID: f"{annotation_keys.SERVICE_ID} annotation",
         SOURCE_INTEGRATION_KEY: "integration key annotation",
     }.get(source, source)

@@ -26,7 +26,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog import InvalidEntityRefError
-from .mapping import entity_label, namespace_of, resolve_entry
+from ..catalog.entity_ref import relation_spelling, resolve_relation, short_label
+from .mapping import entity_label
 from .model import (
     BackstageChange,
     BackstageGraph,
@@ -148,7 +149,7 @@ class _View:
         if key in self.graph.resolved:
             return self.graph.resolved[key]
         try:
-            return resolve_entry(ref, entry)
+            return resolve_relation(ref, entry)
         except (InvalidEntityRefError, TypeError, AttributeError):
             return None
 
@@ -160,17 +161,7 @@ class _View:
 
     def service_label(self, service: str) -> str:
         entity = self.service_to_entity.get(service)
-        return f"{service} ({label(entity)})" if entity else service
-
-
-def label(ref: str) -> str:
-    """A short name for messages: ``checkout`` for ``component:default/checkout``."""
-    kind, _, rest = ref.partition(":")
-    namespace, _, name = rest.partition("/")
-    if not name:
-        return ref
-    shown = name if namespace == "default" else f"{namespace}/{name}"
-    return shown if kind == "component" else f"{kind}:{shown}"
+        return f"{service} ({short_label(entity)})" if entity else service
 
 
 def _kept_edges(view: _View) -> list[KeptEdge]:
@@ -253,7 +244,7 @@ def _within_limit(
     for service in sorted(blocked):
         edges = blocked[service]
         listed = ", ".join(
-            f"{label(d)} -> {label(s)}"
+            f"{short_label(d)} -> {short_label(s)}"
             for d, s in map(view.entity_edge, edges[:_LISTED_IN_PROBLEM])
         )
         more = (
@@ -273,14 +264,14 @@ def _pagerduty_changes(view: _View, adds: list[Edge], removes: list[Edge]) -> li
     for edge in adds:
         dependent, supporting = view.entity_edge(edge)
         reason = (
-            f"{label(dependent)} depends on {label(supporting)} in Backstage; "
+            f"{short_label(dependent)} depends on {short_label(supporting)} in Backstage; "
             "PagerDuty lacks the dependency"
         )
         changes.append(PagerDutyChange(ChangeKind.ADD, edge[0], edge[1], reason))
     for edge in removes:
         dependent, supporting = view.entity_edge(edge)
         reason = (
-            f"{label(dependent)} does not depend on {label(supporting)} in Backstage; "
+            f"{short_label(dependent)} does not depend on {short_label(supporting)} in Backstage; "
             "PagerDuty has the dependency"
         )
         changes.append(PagerDutyChange(ChangeKind.REMOVE, edge[0], edge[1], reason))
@@ -347,14 +338,18 @@ def _backstage_change(
     ``missing`` targets appended in their written form; ``removed`` entries as written."""
     if not missing and not removed:
         return None
-    added = [written_ref(ref, target) for target in missing]
+    added = [relation_spelling(ref, target) for target in missing]
     reasons = []
     if missing:
-        names = ", ".join(label(t) for t in missing)
-        reasons.append(f"{label(ref)} depends on {names} in PagerDuty")
-    lost_names = sorted({label(t) for e in removed if (t := view.resolved(ref, e)) is not None})
+        names = ", ".join(short_label(t) for t in missing)
+        reasons.append(f"{short_label(ref)} depends on {names} in PagerDuty")
+    lost_names = sorted(
+        {short_label(t) for e in removed if (t := view.resolved(ref, e)) is not None}
+    )
     if lost_names:
-        reasons.append(f"{label(ref)} does not depend on {', '.join(lost_names)} in PagerDuty")
+        reasons.append(
+            f"{short_label(ref)} does not depend on {', '.join(lost_names)} in PagerDuty"
+        )
     entity = view.graph.entities[ref]
     return BackstageChange(
         entity_ref=ref,
@@ -364,19 +359,3 @@ def _backstage_change(
         reason="; ".join(reasons),
         location=entity.location,
     )
-
-
-def written_ref(entity_ref: str, target: str) -> str:
-    """How a new ``dependsOn`` entry is written: ``component:<name>`` when the target is in
-    the entity's namespace, else ``component:<namespace>/<name>``.
-
-    That is the shortest form that resolves back to ``target`` under Backstage's rule for
-    relations (the entity's own namespace when none is written). The kind is always written:
-    ``dependsOn`` also names resources, so a reader (and any resolver that does not default
-    the kind) sees at once that the entry is a component.
-    """
-    kind, _, rest = target.partition(":")
-    namespace, _, name = rest.partition("/")
-    if namespace == namespace_of(entity_ref):
-        return f"{kind}:{name}"
-    return f"{kind}:{namespace}/{name}"

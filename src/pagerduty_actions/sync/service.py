@@ -17,7 +17,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..catalog import InvalidEntityRefError, normalise_ref
 from ..errors import InputError, ServiceUnavailableError
 from ..paths import schema_path
 from ..services import Services
@@ -50,7 +50,7 @@ def sync_options(
     entities = []
     for index, text in enumerate(payload.get("entities") or []):
         try:
-            entities.append(str(parse_entity_ref(text)).lower())
+            entities.append(normalise_ref(text))
         except InvalidEntityRefError as exc:
             raise InputError(
                 str(exc), details=[{"path": f"$.entities[{index}]", "message": str(exc)}]

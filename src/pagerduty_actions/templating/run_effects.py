@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pagerduty_actions.catalog import annotation_keys
 from pagerduty_actions.scm import parse_repo_url
 from pagerduty_actions.scm.errors import ScmError
 from pagerduty_actions.scm.repo_url import RepoLocation
@@ -153,7 +154,7 @@ def _annotate(
         return []
     repository = location.display if location is not None else str(params.get("repoUrl"))
     local = location is not None and location.kind == "local"
-    service = (output.get("annotations") or {}).get("pagerduty.com/service-id")
+    service = (output.get("annotations") or {}).get(annotation_keys.SERVICE_ID)
     note = f"names sandbox service {service}" if sandbox and service else None
     effects: list[Effect] = []
     sha = output.get("commitSha")
