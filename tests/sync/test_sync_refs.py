@@ -1,8 +1,8 @@
 """Entity refs spelled every way Backstage accepts name one entity through the sync action
 (the registry over HTTP, catalog files, the sandbox): a ``dependsOn`` entry without a namespace
 is in its owner's namespace, without a kind it is a component, case never matters, and the
-``entities`` scope reads refs the same way. The one normalisation (``catalog/entity_ref.py``)
-losing its lower-casing or a default fails these."""
+``entities`` scope and ``GET /v2/mappings`` read refs and annotations the same way. The one
+normalisation (``catalog/entity_ref.py``) losing its lower-casing or a default fails these."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sync_world import IDS, make_services, pd_edges, write_entity_files
+from sync_world import IDS, make_services, pd_edges, seed, write_entity_files
 
-from pagerduty_actions.sandbox import SandboxServer
+from pagerduty_actions.sandbox import SandboxServer, sandbox_server
 from pagerduty_actions.server import create_app
 
 AUTH = {"Authorization": "Bearer sync-test-token-0123456789"}
@@ -116,3 +116,30 @@ def test_entries_proposed_from_pagerduty_are_written_in_the_shortest_resolving_f
             ["component:default/db"],
         ),
     }
+
+
+def test_a_blank_service_id_is_no_service_id_for_the_key_lookup_too(
+    tmp_path: Path,
+) -> None:
+    """The mapping reads a blank ``service-id`` as none and falls back to the integration key;
+    the run's one key listing is made by the same reading (it was skipped, and the key then
+    reported as owned by no service)."""
+    document = seed()
+    legacy = next(s for s in document["accounts"][0]["services"] if s["id"] == IDS["legacy"])
+    legacy["integrations"] = [{"vendor": "PRO19CT"}]
+    with sandbox_server(document) as pd:
+        account = pd.state.accounts["default"]
+        key = next(i["integration_key"] for i in account.integrations.values())
+        annotations = {"pagerduty.com/service-id": "  ", "pagerduty.com/integration-key": key}
+        docs = [*shop(), component("legacy", "default", [], **annotations)]
+        with client_for(pd, tmp_path, docs) as client:
+            listed = client.get("/v2/mappings", headers=AUTH)
+            assert listed.status_code == 200, listed.json
+            entry = next(e for e in listed.json if e["entityRef"] == "component:default/legacy")
+            assert (entry["serviceId"], entry["status"], entry["source"]) == (
+                IDS["legacy"],
+                "mapped",
+                "annotation:integration-key",
+            )
+            report = sync(client, {"strategy": "backstage", "dryRun": True})
+            assert report["counts"]["byStatus"]["mapped"] == 5

@@ -228,8 +228,8 @@ def key_index(client: PagerDutyClient, graph: BackstageGraph) -> dict[str, str]:
     """Integration key -> service, only when some entity is mapped by key alone (it costs
     one listing of the account's services)."""
     needs = any(
-        e.annotation(annotation_keys.INTEGRATION_KEY)
-        and not e.annotation(annotation_keys.SERVICE_ID)
+        annotation_keys.value_of(e.annotation(annotation_keys.INTEGRATION_KEY))
+        and not annotation_keys.value_of(e.annotation(annotation_keys.SERVICE_ID))
         for e in graph.entities.values()
     )
     return integration_key_index(client) if needs else {}
