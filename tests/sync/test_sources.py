@@ -54,6 +54,7 @@ from pagerduty_actions.sandbox import (
     generate_graph,
     sandbox_server,
 )
+from pagerduty_actions.sync.mapping import resolve_depends_on
 from pagerduty_actions.sync.model import CatalogEntity, Location
 from pagerduty_actions.sync.sources import (
     DEPENDENCIES_PATH,
@@ -65,7 +66,6 @@ from pagerduty_actions.sync.sources import (
     load_pagerduty_graph,
     location_of,
     parse_location,
-    resolve_ref,
 )
 
 CATALOG_TOKEN = "catalog-secret-token-123"
@@ -424,6 +424,8 @@ def test_api_entities_become_catalog_entities_with_resolved_dependencies() -> No
     ]  # fmt: skip
     entities = [e for e in map(entity_from_api, raw) if e is not None]
     graph = build_backstage_graph(entities)
+    assert graph.resolved == {}  # loading only collects; a run resolves once (below)
+    resolve_depends_on(graph)
 
     assert sorted(graph.entities) == ["component:default/checkout", "component:ops/ops-thing"]
     checkout = graph.entities["component:default/checkout"]
@@ -442,7 +444,6 @@ def test_api_entities_become_catalog_entities_with_resolved_dependencies() -> No
         "component:ops/tool",
         "component:default/db",
     }
-    assert resolve_ref("API:Shop/Orders", "default") == "api:shop/orders"
 
 
 # -- catalog files ---------------------------------------------------------------------------------
@@ -724,6 +725,7 @@ def test_generated_catalog_mirrors_the_seed_but_for_the_differing_edges() -> Non
     ):
         graph = load_backstage_graph_from_api("", None, page_size=50, client=client)
         assert len(server.requests) == 3 and client.calls == 3
+    assert resolve_depends_on(graph) == []
     by_ref = {ref: e.annotation("pagerduty.com/service-id") for ref, e in graph.entities.items()}
     edges = {
         (by_ref[ref], by_ref[target])
@@ -762,4 +764,5 @@ def test_written_catalog_files_load_as_the_same_graph(tmp_path: Path) -> None:
         return {ref: (e.depends_on, dict(e.annotations)) for ref, e in entities.items()}
 
     assert shape(from_files.entities) == shape(from_api.entities)
-    assert from_files.resolved == from_api.resolved
+    assert resolve_depends_on(from_files) == resolve_depends_on(from_api) == []
+    assert from_files.resolved == from_api.resolved and from_files.resolved

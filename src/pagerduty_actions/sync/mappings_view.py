@@ -14,12 +14,11 @@ from typing import Any
 from ..services import Services
 from ..store.settings import MappingStore
 from .engine import key_index, load_catalog
-from .mapping import build_mapping, resolve_depends_on
+from .mapping import build_mapping
 
 
 def current_mappings(services: Services, account: str | None = None) -> list[dict[str, Any]]:
-    graph = load_catalog(services)
-    resolve_depends_on(graph)
+    graph = load_catalog(services)  # claims only: dependsOn entries are not resolved
     keys = key_index(services.pagerduty_client(account), graph)
     overrides = MappingStore(services.db).overrides() if services.db else {}
     mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)

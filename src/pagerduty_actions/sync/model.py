@@ -26,7 +26,9 @@ class Strategy(StrEnum):
 @dataclass
 class BackstageGraph:
     """Components by ref. ``depends_on`` entries are kept as written (for the file edit);
-    ``resolved`` maps each written entry to its normalised ref (None when it does not parse)."""
+    ``resolved`` maps each written entry to its normalised ref (None when it does not parse),
+    filled once by ``mapping.resolve_depends_on``; an entry missing from it is a KeyError
+    rather than "no dependency", which a ``backstage`` plan would turn into removals."""
 
     entities: dict[str, CatalogEntity] = field(default_factory=dict)
     resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)
@@ -35,7 +37,7 @@ class BackstageGraph:
         entity = self.entities[ref]
         out = set()
         for entry in entity.depends_on:
-            target = self.resolved.get((ref, entry))
+            target = self.resolved[(ref, entry)]
             if target is not None:
                 out.add(target)
         return out

@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ..catalog import InvalidEntityRefError
-from ..catalog.entity_ref import relation_spelling, resolve_relation, short_label
+from ..catalog.entity_ref import relation_spelling, short_label
 from .mapping import entity_label
 from .model import (
     BackstageChange,
@@ -57,8 +56,8 @@ def plan(
 ) -> Plan:
     """The changes that bring the two sides in line under ``strategy`` (see the module doc).
 
-    ``backstage.resolved`` should be filled by ``mapping.resolve_depends_on`` (entries missing
-    from it are resolved here the same way). Inputs are not modified.
+    ``backstage.resolved`` must be filled by ``mapping.resolve_depends_on`` (an entry missing
+    from it is a KeyError, never read as "no dependency"). Inputs are not modified.
     """
     result = Plan(strategy=Strategy(strategy))
     if result.strategy is Strategy.DISABLED:
@@ -145,13 +144,7 @@ class _View:
                     self.pagerduty_edges.add((service, other))
 
     def resolved(self, ref: str, entry: str) -> str | None:
-        key = (ref, entry)
-        if key in self.graph.resolved:
-            return self.graph.resolved[key]
-        try:
-            return resolve_relation(ref, entry)
-        except (InvalidEntityRefError, TypeError, AttributeError):
-            return None
+        return self.graph.resolved[(ref, entry)]
 
     def service_edge(self, edge: Edge) -> Edge:
         return self.entity_to_service[edge[0]], self.entity_to_service[edge[1]]

@@ -1,11 +1,11 @@
 """Loading both sides of a sync: the catalog's components and PagerDuty's dependency graph.
 
 The catalog comes either from the Backstage catalog API (one paged query for every component)
-or from catalog files on disk; both end as the same :class:`BackstageGraph`, with each
-``dependsOn`` entry resolved the way Backstage resolves it (default kind ``component``, the
-entity's own namespace, case-insensitive). Each entity carries where its catalog file lives,
-read from ``backstage.io/managed-by-location`` (else ``backstage.io/source-location``), so the
-``pagerduty`` strategy knows which repository to propose the edit to.
+or from catalog files on disk; both end as the same :class:`BackstageGraph`, its ``dependsOn``
+entries as written (``mapping.resolve_depends_on`` resolves them, once per run). Each entity
+carries where its catalog file lives, read from ``backstage.io/managed-by-location`` (else
+``backstage.io/source-location``), so the ``pagerduty`` strategy knows which repository to
+propose the edit to.
 
 PagerDuty is read with exactly one call per mapped service: the technical-service dependency
 read returns both directions, and keeping only the relationships where the service is the
@@ -26,8 +26,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 
 from ..catalog.backstage_api import DEFAULT_PAGE_SIZE, BackstageCatalogClient
-from ..catalog.entity_ref import parse_entity_ref
-from ..catalog.errors import InvalidEntityRefError
 from ..catalog.files import component_from_data, load_catalog_files
 from ..pagerduty import NotFoundError, PagerDutyClient
 from ..pagerduty.resources import services as pd_services
@@ -139,25 +137,11 @@ def entity_from_api(raw: Mapping[str, Any]) -> CatalogEntity | None:
     return CatalogEntity(entity.ref, entity.depends_on, entity.annotations, location)
 
 
-def resolve_ref(entry: str, namespace: str) -> str | None:
-    """A ``dependsOn`` entry as a normalised ref (``kind:namespace/name``, lower-cased), with
-    Backstage's defaults (kind ``component``, the owner's namespace); None if it does not
-    parse."""
-    try:
-        return str(parse_entity_ref(entry, "component", namespace)).lower()
-    except InvalidEntityRefError:
-        return None
-
-
 def build_backstage_graph(entities: Iterable[CatalogEntity]) -> BackstageGraph:
-    """Components by ref, with every ``dependsOn`` entry resolved (see :func:`resolve_ref`)."""
+    """Components by ref, ``dependsOn`` entries not yet resolved (``resolve_depends_on``)."""
     graph = BackstageGraph()
     for entity in entities:
         graph.entities[entity.ref] = entity
-    for ref, entity in graph.entities.items():
-        namespace = ref.partition(":")[2].partition("/")[0] or "default"
-        for entry in entity.depends_on:
-            graph.resolved[(ref, entry)] = resolve_ref(entry, namespace)
     return graph
 
 
