@@ -149,6 +149,8 @@ def start_and_catch_in_flight(pd: SandboxServer, server: Server) -> tuple[str, d
     until("a batch applied", lambda: report().get("applied"))
     pd.state.faults.latency_ms = 4000
     seen = until("a batch in flight", lambda: (r := report()).get("inFlight") and r)
+    # the run notes a batch in flight before sending it: wait until PagerDuty has it
+    until("the batch to reach PagerDuty", lambda: pd.state.faults.writes_in_flight() > 0)
     assert seen["status"] == "running" and len(seen["applied"]) < CHAIN - 1
     return run_id, seen
 

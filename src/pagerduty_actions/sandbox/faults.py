@@ -216,6 +216,11 @@ class Faults:
         self._dependency_writes[account] = in_flight + 1
         return self.dependency_write_race and in_flight > 0
 
+    def writes_in_flight(self) -> int:
+        """Dependency writes that have arrived and are not answered yet (all accounts): lets a
+        crash test kill a client once its write is really on the wire, not just recorded."""
+        return sum(list(self._dependency_writes.values()))  # one copy, taken under the GIL
+
     def end_write(self, account: str) -> None:
         """A dependency write noted by :meth:`begin_write` has been answered."""
         remaining = self._dependency_writes.get(account, 0) - 1
