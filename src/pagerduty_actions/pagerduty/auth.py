@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Callable, Generator, Iterable
 
 import httpx
 
 from pagerduty_actions import __version__
 
+from ..outbound import RetryOptions
 from .accounts import Account, ApiToken, OAuthSettings
 from .errors import AuthenticationError, PagerDutyError, UpstreamUnavailableError, redact
 
@@ -34,60 +34,53 @@ _FORM_HEADERS = {
 }
 
 
-class Authenticator(Protocol):
-    """What the client needs from a credential."""
-
-    def authorization(self) -> str:
-        """The ``Authorization`` header value to send now."""
-        ...
-
-    def renew_after_unauthorized(self, rejected: str) -> bool:
-        """PagerDuty said 401 to ``rejected``; True when a retry with a new value may help."""
-        ...
+class CredentialAuth(httpx.Auth):
+    """An ``httpx.Auth`` for the REST API that also says which scopes it was granted and which
+    secrets error text must never show."""
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret string this credential knows, so error text can be redacted."""
-        ...
+        raise NotImplementedError
 
     @property
     def scope(self) -> str | None:
         """The granted scopes (space separated); None when the credential is not scoped."""
-        ...
+        return None
 
-    def missing_scopes(self, required: Iterable[str]) -> list[str]: ...
+    def missing_scopes(self, required: Iterable[str]) -> list[str]:
+        """The ``required`` scopes not granted (none for a credential that is not scoped)."""
+        scope = self.scope
+        if scope is None:
+            return []
+        granted = set(scope.split())
+        return [s for s in required if s not in granted]
 
 
-class TokenAuth:
-    """A REST API key. It is not scoped, so no scope is ever reported missing."""
+class ApiTokenAuth(CredentialAuth):
+    """A REST API key, sent as ``Token token=...``. It is not scoped and never renewed: a 401
+    is final."""
 
     def __init__(self, token: str) -> None:
         self._token = token
 
-    def authorization(self) -> str:
-        return f"Token token={self._token}"
-
-    def renew_after_unauthorized(self, rejected: str) -> bool:
-        return False
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Token token={self._token}"
+        yield request
 
     def secrets(self) -> tuple[str, ...]:
         return (self._token,)
 
-    @property
-    def scope(self) -> str | None:
-        return None
-
-    def missing_scopes(self, required: Iterable[str]) -> list[str]:
-        return []
-
     def __repr__(self) -> str:
-        return "TokenAuth(token=[REDACTED])"
+        return "ApiTokenAuth(token=[REDACTED])"
 
 
-class OAuthAuth:
+class OAuthAuth(CredentialAuth):
     """Scoped OAuth client-credentials token, cached and renewed before it expires.
 
-    ``http`` is the httpx client that reaches the identity service (its transport is swapped in
-    tests and for the sandbox); ``clock`` is a monotonic clock in seconds.
+    The token comes from the identity service through ``http``, the client this credential
+    signs for (so tests and the sandbox swap its transport once), without a rate-limit slot and
+    retried by its policy like an idempotent call: asking for a token twice is harmless.
+    ``clock`` is a monotonic clock in seconds.
     """
 
     def __init__(
@@ -111,7 +104,21 @@ class OAuthAuth:
         s = self._settings
         return " ".join([f"as_account-{s.region}.{s.sub_domain}", *s.scopes])
 
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Sign with the current token; on a 401, renew it (unless another thread already did)
+        and send once more: PagerDuty can revoke a token before its announced expiry."""
+        sent = self.authorization()
+        request.headers["Authorization"] = sent
+        response = yield request
+        if response.status_code == 401:
+            self._renew_unless_renewed(sent)
+            request.headers["Authorization"] = self.authorization()
+            yield request
+
     def authorization(self) -> str:
+        """The ``Authorization`` header value to send now (fetching a token when due)."""
         token, refresh_at = self._access_token, self._refresh_at
         if token is not None and self._clock() < refresh_at:
             return f"Bearer {token}"
@@ -119,12 +126,6 @@ class OAuthAuth:
             if self._access_token is None or self._clock() >= self._refresh_at:
                 self._fetch()
             return f"Bearer {self._access_token}"
-
-    def renew_after_unauthorized(self, rejected: str) -> bool:
-        with self._lock:
-            if f"Bearer {self._access_token}" == rejected:
-                self._fetch()
-        return True
 
     def secrets(self) -> tuple[str, ...]:
         found = [self._settings.client_secret]
@@ -138,9 +139,10 @@ class OAuthAuth:
             self.authorization()
         return self._scope
 
-    def missing_scopes(self, required: Iterable[str]) -> list[str]:
-        granted = set((self.scope or "").split())
-        return [s for s in required if s not in granted]
+    def _renew_unless_renewed(self, rejected: str) -> None:
+        with self._lock:
+            if f"Bearer {self._access_token}" == rejected:
+                self._fetch()
 
     def _fetch(self) -> None:
         """Ask the identity service for a new token. Caller holds ``self._lock``."""
@@ -154,7 +156,12 @@ class OAuthAuth:
         secrets = self.secrets()
         started = self._clock()
         try:
-            response = self._http.post(s.identity_url, data=form, headers=_FORM_HEADERS)
+            response = self._http.post(
+                s.identity_url,
+                data=form,
+                headers=_FORM_HEADERS,
+                extensions=RetryOptions(idempotent=True).extensions(),
+            )
         except httpx.TransportError as exc:
             raise UpstreamUnavailableError(
                 f"cannot reach the PagerDuty identity service: {type(exc).__name__}",
@@ -203,10 +210,10 @@ def _token_error(response: httpx.Response, secrets: tuple[str, ...]) -> PagerDut
     )
 
 
-def authenticator_for(
+def credential_for(
     account: Account, *, http: httpx.Client, clock: Callable[[], float] = time.monotonic
-) -> Authenticator:
-    """The credential object for ``account``'s configured auth."""
+) -> CredentialAuth:
+    """The credential for ``account``'s configured auth; ``http`` is the client it signs for."""
     if isinstance(account.auth, ApiToken):
-        return TokenAuth(account.auth.token)
+        return ApiTokenAuth(account.auth.token)
     return OAuthAuth(account.auth, http=http, clock=clock)
