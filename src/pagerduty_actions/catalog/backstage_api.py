@@ -2,11 +2,12 @@
 
 The dependency sync reads the whole catalog once per run, so it asks only for components
 (``filter=kind=component``) and only for the fields it uses, in large cursor pages; that keeps
-a 5,000-entity catalog to a handful of requests. Reads are retried on 5xx, 429, timeouts and
-dropped connections with capped exponential backoff, because a sync that dies on one blip of
-the catalog backend would be re-run by hand. The bearer token never appears in an error
-message or a repr: error text from Backstage is passed through ``redaction.redact`` (with the
-token) first.
+a 5,000-entity catalog to a handful of requests. Every call (the reads, and a refresh, which is
+as safe to repeat) is retried on 5xx, 429, timeouts and dropped connections with capped
+exponential backoff, by the shared retry transport (``outbound/retry.py``), because a sync that
+dies on one blip of the catalog backend would be re-run by hand. The bearer token never appears
+in an error message or a repr: error text from Backstage is passed through
+``redaction.redact`` (with the token) first.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from ..outbound import (
+    EnvironmentTransport,
+    OwnsHttpClient,
+    RetryOptions,
+    RetryPolicy,
+    RetryTransport,
+)
 from ..redaction import redact
 
 CATALOG_PATH = "/api/catalog"
@@ -33,7 +40,9 @@ COMPONENT_FIELDS: tuple[str, ...] = (
     "spec.dependsOn",
 )
 DEFAULT_PAGE_SIZE = 500
-_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Statuses a catalog backend answers when trying again later may work (429: wait, see below).
+_TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
+# A longer Retry-After is shortened to this: a sync waits, but not for minutes.
 _MAX_RETRY_AFTER = 30.0
 
 
@@ -80,7 +89,7 @@ class CatalogUnavailableError(CatalogApiError):
     """5xx, 429, timeouts or connection failures that outlasted the retries."""
 
 
-class BackstageCatalogClient:
+class BackstageCatalogClient(OwnsHttpClient):
     """One Backstage catalog (``base_url`` is the backend, e.g. ``http://localhost:7007``, or
     its ``.../api/catalog``); ``calls`` counts every request sent, retries included."""
 
@@ -99,34 +108,23 @@ class BackstageCatalogClient:
     ) -> None:
         self.catalog_url = catalog_base_url(base_url)
         self._token = token or None
-        self.max_attempts = max(1, max_attempts)
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
-        self._sleep = sleep
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.retry_policy = RetryPolicy(
+            max_attempts=max(1, max_attempts),
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            transient_statuses=_TRANSIENT_STATUSES,
+            max_retry_after=_MAX_RETRY_AFTER,
+        )
         self.calls = 0
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        self._http = httpx.Client(
-            base_url=self.catalog_url, transport=transport, timeout=timeout, headers=headers
+        retrying = RetryTransport(
+            transport or EnvironmentTransport(), self.retry_policy, sleep=sleep, rng=rng
         )
-
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> BackstageCatalogClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self._http = httpx.Client(
+            base_url=self.catalog_url, transport=retrying, timeout=timeout, headers=headers
+        )
 
     def __repr__(self) -> str:
         auth = "bearer token" if self._token else "no token"
@@ -189,38 +187,33 @@ class BackstageCatalogClient:
         params: list[tuple[str, str]] | None = None,
         json: Any = None,
     ) -> httpx.Response:
-        attempt = 0
-        while True:
-            attempt += 1
-            self.calls += 1
-            query = tuple(params) if params else None
-            try:
-                response = self._http.request(method, path, params=query, json=json)
-            except httpx.TransportError as exc:
-                error: CatalogApiError = CatalogUnavailableError(
-                    redact(f"{type(exc).__name__}: {exc or 'no detail'}", [self._token]),
-                    method=method,
-                    url=self._where(path),
-                )
-                self._wait_or_raise(error, attempt, None)
-                continue
-            if response.status_code < 400:
-                return response
-            error = self._error(response, method, path)
-            if response.status_code not in _RETRY_STATUSES:
-                raise error
-            self._wait_or_raise(error, attempt, _retry_after(response))
+        """One call with retries; the error of the last attempt says how many were made."""
+        options = RetryOptions(idempotent=True)
+        query = tuple(params) if params else None
+        try:
+            response = self._http.request(
+                method, path, params=query, json=json, extensions=options.extensions()
+            )
+        except httpx.TransportError as exc:
+            error: CatalogApiError = CatalogUnavailableError(
+                redact(f"{type(exc).__name__}: {exc or 'no detail'}", [self._token]),
+                method=method,
+                url=self._where(path),
+            )
+            raise self._gave_up(error, options) from exc
+        finally:
+            self.calls += options.attempts
+        if response.status_code < 400:
+            return response
+        error = self._error(response, method, path)
+        if self.retry_policy.retries_status(response.status_code):
+            raise self._gave_up(error, options)
+        raise error
 
-    def _wait_or_raise(
-        self, error: CatalogApiError, attempt: int, retry_after: float | None
-    ) -> None:
-        if attempt >= self.max_attempts:
-            error.message += f" (gave up after {attempt} attempts)"
-            raise error
-        if retry_after is None:
-            ceiling = min(self._backoff_cap, self._backoff_base * 2.0 ** (attempt - 1))
-            retry_after = ceiling * (0.5 + self._rng.random() / 2)
-        self._sleep(min(retry_after, _MAX_RETRY_AFTER))
+    @staticmethod
+    def _gave_up(error: CatalogApiError, options: RetryOptions) -> CatalogApiError:
+        error.message += f" (gave up after {options.attempts} attempts)"
+        return error
 
     def _error(self, response: httpx.Response, method: str, path: str) -> CatalogApiError:
         status = response.status_code
@@ -254,7 +247,8 @@ class BackstageCatalogClient:
                 status=status,
                 backstage_message=detail,
             )
-        kind = CatalogUnavailableError if status in _RETRY_STATUSES else CatalogApiError
+        retried = self.retry_policy.retries_status(status)
+        kind = CatalogUnavailableError if retried else CatalogApiError
         reason = response.reason_phrase or "error"
         return kind(reason, method=method, url=url, status=status, backstage_message=detail)
 
@@ -281,16 +275,6 @@ def _backstage_message(response: httpx.Response) -> str | None:
             message: str = error["message"]
             return f"{name}: {message}" if isinstance(name, str) and name else message
     return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
 
 
 def iter_components(
