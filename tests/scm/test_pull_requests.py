@@ -218,6 +218,18 @@ def test_github_post_timeout_says_it_may_have_been_applied(
     assert route.call_count == 1
 
 
+def test_github_post_is_resent_when_the_connection_never_opened(
+    router: respx.MockRouter, github: GitHubProvider, sleeps: list[float]
+) -> None:
+    """Nothing reached GitHub, so nothing can be duplicated: the one retry rule of every
+    outbound client (outbound/retry.py)."""
+    route = router.post(GH_PULLS)
+    route.side_effect = [httpx.ConnectError("refused"), httpx.Response(201, json=gh_pull())]
+    pr = github.create("pagerduty/x", "main", "T", "b", False)
+    assert pr.created and route.call_count == 2
+    assert sleeps == [0.5]
+
+
 def test_github_get_timeout_retried(router: respx.MockRouter, github: GitHubProvider) -> None:
     route = router.get(GH_PULLS)
     route.side_effect = [httpx.ConnectTimeout("x"), httpx.Response(200, json=[gh_pull()])]

@@ -14,12 +14,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
 
+from ..outbound import (
+    SERVER_ERRORS,
+    EnvironmentTransport,
+    OwnsHttpClient,
+    RetryOptions,
+    RetryPolicy,
+    RetryTransport,
+)
 from .errors import (
     HostNotAllowedError,
     PullRequestError,
@@ -63,7 +70,7 @@ class PullRequestProvider(Protocol):
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest: ...
 
 
-class _HttpProvider:
+class _HttpProvider(OwnsHttpClient):
     """Shared HTTP plumbing: headers, retries of GETs, and error mapping."""
 
     kind_label = "git host"
@@ -85,29 +92,21 @@ class _HttpProvider:
         self.api_base_url = api_base_url.rstrip("/")
         self.integration = integration
         self._token = token
-        self._get_retries = get_retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
-        self._client = httpx.Client(
-            transport=transport, timeout=timeout, headers=self._headers(token)
+        self.retry_policy = RetryPolicy(
+            max_attempts=1 + get_retries,
+            backoff_base=backoff_s,
+            jitter=0.0,
+            transient_statuses=SERVER_ERRORS,
+            wait_statuses=frozenset(),  # a host's rate limit lasts too long to wait out here
+            idempotent_methods=frozenset({"GET"}),  # writes: see the module docstring
         )
+        retrying = RetryTransport(
+            transport or EnvironmentTransport(), self.retry_policy, sleep=sleep
+        )
+        self._http = httpx.Client(transport=retrying, timeout=timeout, headers=self._headers(token))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location.display!r}, api={self.api_base_url!r})"
-
-    def __enter__(self) -> _HttpProvider:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
 
     def _headers(self, token: str) -> dict[str, str]:
         raise NotImplementedError
@@ -122,34 +121,27 @@ class _HttpProvider:
         what: str,
     ) -> httpx.Response:
         url = self.api_base_url + path
-        attempts = 1 + (self._get_retries if method == "GET" else 0)
+        options = RetryOptions()
         host = self.location.host
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            try:
-                response = self._client.request(method, url, params=params, json=json)
-            except httpx.TransportError as exc:
-                if not last:
-                    self._sleep(self._backoff_s * 2 ** (attempt - 1))
-                    continue
-                hint = (
-                    ""
-                    if method == "GET"
-                    else " It was not retried and may have been applied; running the action "
-                    "again finds and updates it instead of opening another."
-                )
-                raise ScmUnavailableError(
-                    f"{host} did not answer while trying to {what} ({type(exc).__name__}).{hint}",
-                    host=host,
-                    secrets=[self._token],
-                ) from None
-            if response.status_code >= 500 and not last:
-                self._sleep(self._backoff_s * 2 ** (attempt - 1))
-                continue
-            if response.is_success:
-                return response
-            raise self._error(response, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            response = self._http.request(
+                method, url, params=params, json=json, extensions=options.extensions()
+            )
+        except httpx.TransportError as exc:
+            hint = (
+                ""
+                if self.retry_policy.resends_after(method, options, exc)
+                else " It was not retried and may have been applied; running the action "
+                "again finds and updates it instead of opening another."
+            )
+            raise ScmUnavailableError(
+                f"{host} did not answer while trying to {what} ({type(exc).__name__}).{hint}",
+                host=host,
+                secrets=[self._token],
+            ) from None
+        if response.is_success:
+            return response
+        raise self._error(response, what)
 
     def _error(self, response: httpx.Response, what: str) -> ScmError:
         host = self.location.host
