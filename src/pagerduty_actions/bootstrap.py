@@ -22,7 +22,6 @@ from .pagerduty import (
     ClientPool,
     OAuthSettings,
     PagerDutyError,
-    scope_report,
 )
 from .redaction import register_secret
 from .services import Services
@@ -71,7 +70,7 @@ def check_oauth_scopes(services: Services) -> dict[str, str]:
         return {}
     problems: dict[str, str] = {}
     try:
-        missing = scope_report(services.pagerduty)
+        missing = services.pagerduty.missing_scopes()
     except PagerDutyError as exc:
         problems["pagerduty"] = f"could not obtain an OAuth token: {exc.message}"
         _LOG.error("PagerDuty %s", problems["pagerduty"])

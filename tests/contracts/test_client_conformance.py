@@ -259,7 +259,7 @@ def test_every_operation_the_client_uses_was_checked(run: Run) -> None:
 
 
 def test_every_rest_operation_the_client_uses_has_its_oauth_scope_listed(run: Run) -> None:
-    """scope_report relies on OPERATION_SCOPES knowing every REST call the helpers make."""
+    """The start-up scope check relies on OPERATION_SCOPES knowing every REST call made."""
     rest = {
         (e.method, e.template)
         for e in run.sandbox.state.requests()

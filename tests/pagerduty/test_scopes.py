@@ -22,7 +22,6 @@ from pagerduty_actions.pagerduty import (
     LimiterRegistry,
     OAuthSettings,
     PagerDutyClient,
-    scope_report,
 )
 from pagerduty_actions.pagerduty.accounts import DEFAULT_OAUTH_SCOPES
 from pagerduty_actions.pagerduty.resources import abilities, vendors
@@ -105,14 +104,14 @@ def test_report_names_the_account_and_each_scope_it_lacks(sandbox: SandboxServer
         ]
     )
     with ClientPool(accounts, limiters=LimiterRegistry()) as pool:
-        assert scope_report(pool) == {"narrow": ["abilities.read", "vendors.read"]}
+        assert pool.missing_scopes() == {"narrow": ["abilities.read", "vendors.read"]}
         # The report is right: those are exactly the calls PagerDuty refuses the narrow token.
         narrow_client = pool.get("narrow")
         with pytest.raises(ForbiddenError, match=r"vendors\.read"):
             vendors.find_by_name(narrow_client, "Backstage")
         with pytest.raises(ForbiddenError, match=r"abilities\.read"):
             abilities.list_abilities(narrow_client)
-        assert scope_report(pool, ["services.read"]) == {}
+        assert pool.missing_scopes(["services.read"]) == {}
 
 
 def test_report_raises_naming_the_account_whose_token_is_refused(
@@ -125,7 +124,7 @@ def test_report_raises_naming_the_account_whose_token_is_refused(
     )
     pool = ClientPool(accounts, limiters=LimiterRegistry())
     with pool, pytest.raises(AuthenticationError) as refused:
-        scope_report(pool)
+        pool.missing_scopes()
     assert "account 'broken'" in str(refused.value)
     assert "invalid_scope" in str(refused.value)
     assert "useless-secret-9a8b" not in str(refused.value) + repr(refused.value)

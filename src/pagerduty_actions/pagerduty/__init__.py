@@ -5,9 +5,10 @@ Typical use::
     pool = ClientPool(AccountSet.from_config(config["pagerDuty"]))  # once, at startup
     client = pool.get(account_id)                                    # per action run
     service = services.find_by_name(client, "checkout")
-    missing = scope_report(pool)  # at startup: {account id: [scope it lacks]}
+    missing = pool.missing_scopes()  # at startup: {account id: [scope it lacks]}
 
-Handlers depend on this package only; it depends on nothing else of ours.
+Handlers depend on this package only; it depends on nothing of ours but the shared pieces
+every adapter uses (``outbound`` for retries, ``redaction``).
 """
 
 from .accounts import Account, AccountSet, ApiToken, OAuthSettings
@@ -30,7 +31,7 @@ from .errors import (
 )
 from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
 from .pool import ClientPool
-from .scopes import OPERATION_SCOPES, OPTIONAL_SCOPES, REQUIRED_SCOPES, scope_report
+from .scopes import OPERATION_SCOPES, OPTIONAL_SCOPES, REQUIRED_SCOPES
 from .stats import CallStats
 
 __all__ = [
@@ -61,5 +62,4 @@ __all__ = [
     "UnknownAccountError",
     "UpstreamUnavailableError",
     "redact",
-    "scope_report",
 ]

@@ -1,9 +1,12 @@
-"""Credentials for PagerDuty calls: a static API token, or a scoped OAuth token we keep fresh.
+"""Credentials for PagerDuty calls as ``httpx.Auth`` flows: a static API token, or a scoped
+OAuth token we keep fresh.
 
 The plugin's scoped-OAuth token "stops working after a day or two" until a restart because it is
 never renewed; here the token is renewed well before it expires, by one thread at a time, and
-once more when PagerDuty answers 401. The granted ``scope`` string is kept so startup can report
-missing scopes instead of failing on the first 403.
+once more when PagerDuty answers 401. Being an auth flow, that renewal happens around the retry
+transport, not inside its loop: a 429 or a 5xx is retried with the same token, and a 401 is
+answered by a new token and one more send. The granted ``scope`` string is kept so startup can
+report missing scopes instead of failing on the first 403.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Any
 
 from .accounts import AccountSet
 from .client import PagerDutyClient
+from .errors import PagerDutyError
+from .scopes import REQUIRED_SCOPES
 
 
 class ClientPool:
@@ -34,13 +36,22 @@ class ClientPool:
                 self._clients[account.id] = client
             return client
 
-    def missing_scopes(self, required: Iterable[str]) -> dict[str, list[str]]:
-        """Per account id, the required scopes its credential lacks (accounts lacking none are
-        left out). For OAuth accounts this fetches a token, so call it at startup."""
+    def missing_scopes(self, required: Iterable[str] = REQUIRED_SCOPES) -> dict[str, list[str]]:
+        """Per account id, the ``required`` scopes its OAuth token was not granted.
+
+        Accounts lacking none are left out, and so are API-token accounts (those keys are not
+        scoped), so an empty dict means every action can run. This fetches a token for each
+        OAuth account: call it once at start-up. A token that cannot be fetched at all raises
+        the :class:`PagerDutyError`, its message naming the account.
+        """
         wanted = tuple(required)
         report: dict[str, list[str]] = {}
         for account in self.accounts:
-            missing = self.get(account.id).missing_scopes(wanted)
+            try:
+                missing = self.get(account.id).missing_scopes(wanted)
+            except PagerDutyError as exc:
+                exc.message = f"account {account.id!r}: {exc.message}"
+                raise
             if missing:
                 report[account.id] = missing
         return report

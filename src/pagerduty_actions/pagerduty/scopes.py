@@ -2,22 +2,17 @@
 
 PagerDuty answers 403 when a scoped OAuth token lacks an operation's scope, and users of other
 tools only found out on the first failing call (``abilities.read`` for ``GET /abilities``), or
-got a token carrying no useful scope at all. The server calls :func:`scope_report` once at
-start-up and says, per account, which scope to grant. Scope names are the
+got a token carrying no useful scope at all. At start-up the server asks
+:meth:`~pagerduty_actions.pagerduty.pool.ClientPool.missing_scopes` for :data:`REQUIRED_SCOPES`
+and says, per account, which scope to grant. This module is only the data. Scope names are the
 ``x-pd-requires-scope`` of each operation in rest-v2.json; a test keeps
 :data:`OPERATION_SCOPES` equal to the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
-
-from .errors import PagerDutyError
-
-if TYPE_CHECKING:
-    from .pool import ClientPool
 
 # (method, path template) of every operation the resource helpers call -> its scope.
 OPERATION_SCOPES: Mapping[tuple[str, str], str] = MappingProxyType(
@@ -69,27 +64,4 @@ OPTIONAL_SCOPES: tuple[str, ...] = tuple(
 )
 
 
-def scope_report(
-    pool: ClientPool, required: Iterable[str] = REQUIRED_SCOPES
-) -> dict[str, list[str]]:
-    """Per account id, the ``required`` scopes its OAuth token was not granted.
-
-    Accounts lacking none are left out, and so are API-token accounts (those keys are not
-    scoped), so an empty dict means every action can run. This fetches a token for each OAuth
-    account: call it once at start-up. A token that cannot be fetched at all raises the
-    :class:`PagerDutyError`, its message naming the account.
-    """
-    wanted = tuple(required)
-    report: dict[str, list[str]] = {}
-    for account in pool.accounts:
-        try:
-            missing = pool.get(account.id).missing_scopes(wanted)
-        except PagerDutyError as exc:
-            exc.message = f"account {account.id!r}: {exc.message}"
-            raise
-        if missing:
-            report[account.id] = missing
-    return report
-
-
-__all__ = ["OPERATION_SCOPES", "OPTIONAL_SCOPES", "REQUIRED_SCOPES", "scope_report"]
+__all__ = ["OPERATION_SCOPES", "OPTIONAL_SCOPES", "REQUIRED_SCOPES"]
