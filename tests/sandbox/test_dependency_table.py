@@ -14,7 +14,7 @@ import pytest
 
 from pagerduty_actions.sandbox.account import SandboxAccount
 from pagerduty_actions.sandbox.dependency_table import DependencyTable
-from pagerduty_actions.sandbox.errors import PagerDutyError
+from pagerduty_actions.sandbox.errors import PagerDutyErrorResponse
 from pagerduty_actions.sandbox.ids import IdFactory
 
 
@@ -117,7 +117,7 @@ def test_account_writes_reads_and_limits_go_through_the_indexes() -> None:
     account.associate([pair("A", "B"), pair("A", "C"), pair("A", "B")], limit=2000)
     assert [d["dependent"]["id"] for d in account.dependencies_of("A")] == ["B", "C"]
     assert account.dependency_count("A") == 2 and account.dependency_count("B") == 1
-    with pytest.raises(PagerDutyError) as refused:
+    with pytest.raises(PagerDutyErrorResponse) as refused:
         account.associate([pair("C", "B")], limit=1)  # C and B have one edge each already
     assert "Service C would exceed the limit of 1 dependencies" in str(refused.value.body())
     assert account.dependency_count("C") == 1  # nothing was added

@@ -9,7 +9,7 @@ OpenAPI shapes and rules, hosts several accounts keyed by token, and injects fau
 from pagerduty_actions.sandbox.account import ALL_ABILITIES, SandboxAccount
 from pagerduty_actions.sandbox.app import create_sandbox_app
 from pagerduty_actions.sandbox.credentials import OAuthClient
-from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyError
+from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyErrorResponse
 from pagerduty_actions.sandbox.grouping import validate_config, validate_services
 from pagerduty_actions.sandbox.reqlog import LoggedRequest, RequestLog
 from pagerduty_actions.sandbox.seed import (
@@ -28,7 +28,7 @@ __all__ = [
     "ErrorCode",
     "LoggedRequest",
     "OAuthClient",
-    "PagerDutyError",
+    "PagerDutyErrorResponse",
     "RequestLog",
     "SandboxAccount",
     "SandboxServer",

@@ -19,7 +19,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from pagerduty_actions.sandbox.admin import admin
-from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyError, error_body
+from pagerduty_actions.sandbox.errors import ErrorCode, PagerDutyErrorResponse, error_body
 from pagerduty_actions.sandbox.events import events
 from pagerduty_actions.sandbox.faults import DEPENDENCY_WRITES, DROP
 from pagerduty_actions.sandbox.oauth import oauth
@@ -87,7 +87,7 @@ def _before() -> Any:
     if g.kind == "rest":
         g.caller = st.authenticate(request.headers.get("Authorization"))
         if g.caller is None:
-            raise PagerDutyError(401, ErrorCode.AUTHENTICATION_FAILED)
+            raise PagerDutyErrorResponse(401, ErrorCode.AUTHENTICATION_FAILED)
     with st.lock:
         decision = st.faults.decide(
             request.method, g.template, g.caller.rate_key if g.caller else None, time.time()
@@ -112,14 +112,14 @@ def _before() -> Any:
     if g.caller is not None and g.caller.scopes is not None:
         scope = required_scope(request.method, g.template)
         if scope is not None and scope not in g.caller.scopes:
-            raise PagerDutyError(
+            raise PagerDutyErrorResponse(
                 403, ErrorCode.ACCESS_DENIED, [f"The access token lacks the {scope} scope"]
             )
     _hold(st)
     if g.caller is not None:  # the accounts may have been reloaded from the shared file
         account = st.accounts.get(g.caller.account.name)
         if account is None:
-            raise PagerDutyError(401, ErrorCode.AUTHENTICATION_FAILED)
+            raise PagerDutyErrorResponse(401, ErrorCode.AUTHENTICATION_FAILED)
         g.caller.account = account
     return None
 
@@ -180,7 +180,7 @@ def _after(response: Response) -> Response:
     return response
 
 
-def _pagerduty_error(error: PagerDutyError) -> Any:
+def _pagerduty_error(error: PagerDutyErrorResponse) -> Any:
     return jsonify(error.body()), error.status, error.headers
 
 
@@ -203,7 +203,7 @@ def create_sandbox_app(sandbox_state: SandboxState | None = None) -> Flask:
     app.before_request(_before)
     app.after_request(_after)
     app.teardown_request(_teardown)
-    app.register_error_handler(PagerDutyError, _pagerduty_error)
+    app.register_error_handler(PagerDutyErrorResponse, _pagerduty_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     return app

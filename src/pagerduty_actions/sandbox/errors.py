@@ -45,8 +45,10 @@ def error_body(code: ErrorCode, errors: list[str] | None = None) -> dict[str, An
     return {"error": {"message": _MESSAGES[code], "code": int(code), "errors": list(errors or [])}}
 
 
-class PagerDutyError(Exception):
-    """Raised by handlers; the app turns it into PagerDuty's JSON error response."""
+class PagerDutyErrorResponse(Exception):
+    """An error answer of the simulated API: raised by its handlers, turned by the app into
+    PagerDuty's JSON error response. (The client's ``pagerduty.PagerDutyError`` is what our
+    side makes of such an answer.)"""
 
     def __init__(
         self,
@@ -66,18 +68,18 @@ class PagerDutyError(Exception):
         return error_body(self.code, self.errors)
 
 
-def invalid_input(*errors: str) -> PagerDutyError:
+def invalid_input(*errors: str) -> PagerDutyErrorResponse:
     """400 Invalid Input Provided (2001) with human-readable details."""
-    return PagerDutyError(400, ErrorCode.INVALID_INPUT, list(errors))
+    return PagerDutyErrorResponse(400, ErrorCode.INVALID_INPUT, list(errors))
 
 
-def not_found(*errors: str) -> PagerDutyError:
+def not_found(*errors: str) -> PagerDutyErrorResponse:
     """404 Not Found (2100)."""
-    return PagerDutyError(404, ErrorCode.NOT_FOUND, list(errors))
+    return PagerDutyErrorResponse(404, ErrorCode.NOT_FOUND, list(errors))
 
 
-def ability_missing(*abilities: str) -> PagerDutyError:
+def ability_missing(*abilities: str) -> PagerDutyErrorResponse:
     """402 Payment Required (2014): the account's plan lacks an ability."""
-    return PagerDutyError(
+    return PagerDutyErrorResponse(
         402, ErrorCode.ABILITY_MISSING, [f"Missing ability: {a}" for a in abilities]
     )

@@ -13,7 +13,7 @@ from pagerduty_actions.sandbox import grouping, render
 from pagerduty_actions.sandbox.account import now_iso
 from pagerduty_actions.sandbox.errors import (
     ErrorCode,
-    PagerDutyError,
+    PagerDutyErrorResponse,
     ability_missing,
     invalid_input,
     not_found,
@@ -216,7 +216,7 @@ def create_incident() -> Any:
     acct = account()
     requester = request.headers.get("From", "")
     if not any(u["email"].casefold() == requester.casefold() for u in acct.users.values()):
-        raise PagerDutyError(
+        raise PagerDutyErrorResponse(
             400,
             ErrorCode.REQUESTER_REQUIRED,
             ["The From header must be the email address of a valid user"],

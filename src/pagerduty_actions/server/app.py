@@ -15,7 +15,7 @@ from ..redaction import QUOTE_LIMIT, clip
 from ..registry import Registry
 from ..services import Services
 from . import actions, docs, health, sync_api, templates_api
-from .auth import TokenAuth
+from .auth import CallerAuthenticator
 from .errors import register_error_handlers
 from .metrics import Metrics
 from .state import AppState, app_state
@@ -45,7 +45,7 @@ def create_app(
         config=config,
         services=services,
         registry=registry,
-        auth=TokenAuth(config.auth_tokens),
+        auth=CallerAuthenticator(config.auth_tokens),
         metrics=Metrics(),
     )
     app.extensions["pagerduty_actions"].metrics.follow_sync(services)

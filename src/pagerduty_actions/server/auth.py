@@ -16,7 +16,11 @@ from ..redaction import register_secret
 from ..registry import Caller
 
 
-class TokenAuth:
+class CallerAuthenticator:
+    """Who is calling: the ``Authorization: Bearer`` token of a request, checked against
+    ``auth.tokens``. (Not to be confused with ``pagerduty.auth``, our credentials towards
+    PagerDuty.)"""
+
     def __init__(self, tokens: Iterable[Mapping[str, Any]]) -> None:
         self._tokens: list[tuple[bytes, Caller]] = []
         for entry in tokens:

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from ..config import Config
 from ..registry import Registry
 from ..services import Services
-from .auth import TokenAuth
+from .auth import CallerAuthenticator
 from .metrics import Metrics
 
 
@@ -18,7 +18,7 @@ class AppState:
     config: Config
     services: Services
     registry: Registry
-    auth: TokenAuth
+    auth: CallerAuthenticator
     metrics: Metrics
 
 
