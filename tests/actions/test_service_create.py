@@ -9,9 +9,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 
+from pagerduty_actions.outbound import RetryTransport
 from pagerduty_actions.sandbox import SandboxServer
 
 ACTION = "pagerduty:service:create"
@@ -374,6 +376,38 @@ def test_429_storm_is_waited_out_with_one_service(call: Call, pd: SandboxServer)
     assert response.status_code == 200, response.json
     assert len(account(pd).services) == 1
     assert any(e.status == 429 for e in pd.state.requests())
+
+
+def test_control_without_the_retry_policy_the_same_storm_fails_the_create(
+    call: Call, pd: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutation check (#20) for the test above: with the shared retry transport passing every
+    request straight through, the same storm fails the action, so that test proves the policy
+    rather than a sandbox that stopped limiting."""
+
+    def straight_through(self: RetryTransport, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
+
+    monkeypatch.setattr(RetryTransport, "handle_request", straight_through)
+    pd.state.set_rate_limit(3, 1.0)
+    response = call(
+        ACTION, {"name": "storm", "escalationPolicyName": "Default", "alertGrouping": "time"}
+    )
+    assert response.status_code == 502, response.json
+    assert "429 Rate Limit Exceeded" in response.json["error"]["message"]
+
+
+def test_502_on_the_service_post_is_resent_only_after_a_lookup_finds_nothing(
+    call: Call, pd: SandboxServer
+) -> None:
+    """The shared retry policy through the whole action: a POST that may have been applied is
+    sent again only after a look-up by name finds no service, and one service results."""
+    pd.state.fail_next(1, 502, "POST", "/services")
+    response = call(ACTION, {"name": "flaky", "escalationPolicyName": "Default"})
+    assert response.status_code == 200, response.json
+    assert len(account(pd).services) == 1
+    exchanges = [(e.method, e.status) for e in pd.state.requests(path="/services")]
+    assert exchanges[-3:] == [("POST", 502), ("GET", 200), ("POST", 201)]
 
 
 def test_500_on_integration_create_rolls_back_the_service(call: Call, pd: SandboxServer) -> None:

@@ -238,6 +238,18 @@ def test_a_429_storm_without_headers_is_ridden_out(pd: SandboxServer, api: Any) 
     assert pd_edges(pd) == AFTER_BACKSTAGE
 
 
+def test_a_catalog_api_failing_twice_is_ridden_out(
+    pd: SandboxServer, catalog_server: CatalogServer, api: Any
+) -> None:
+    """The Backstage catalog client retries with the same policy as PagerDuty's, inside a run."""
+    services = api()
+    catalog_server.fail_next(503, times=2)
+    report = run(services, "backstage")
+    assert report["failed"] == [] and report["counts"]["applied"] == 3
+    assert [r.status for r in catalog_server.requests[:3]] == [503, 503, 200]
+    assert pd_edges(pd) == AFTER_BACKSTAGE
+
+
 def test_a_429_storm_longer_than_the_retries_stops_after_the_removals(
     pd: SandboxServer, api: Any
 ) -> None:
