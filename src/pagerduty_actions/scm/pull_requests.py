@@ -234,6 +234,13 @@ class _HttpProvider(OwnsHttpClient):
             raise
         return self._parse(response.json(), created=True)
 
+    def _edit(
+        self, method: str, path: str, payload: Mapping[str, Any], *, what: str
+    ) -> PullRequest:
+        """Change an open request's title and body; the host answers with the request."""
+        response = self._request(method, path, json=payload, what=what)
+        return self._parse(response.json(), created=False)
+
 
 class GitHubProvider(_HttpProvider):
     """GitHub REST v3 pulls, on github.com or GitHub Enterprise (``/api/v3``)."""
@@ -270,13 +277,12 @@ class GitHubProvider(_HttpProvider):
         )
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
-        response = self._request(
+        return self._edit(
             "PATCH",
             f"{self._pulls}/{pr.number}",
-            json={"title": title, "body": body},
+            {"title": title, "body": body},
             what=f"update pull request #{pr.number}",
         )
-        return self._parse(response.json(), created=False)
 
     def _parse(self, data: Any, *, created: bool) -> PullRequest:
         try:
@@ -330,13 +336,12 @@ class GitLabProvider(_HttpProvider):
         )
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
-        response = self._request(
+        return self._edit(
             "PUT",
             f"{self._mrs}/{pr.number}",
-            json={"title": _draft_title(title, pr.draft), "description": body},
+            {"title": _draft_title(title, pr.draft), "description": body},
             what=f"update merge request !{pr.number}",
         )
-        return self._parse(response.json(), created=False)
 
     def _parse(self, data: Any, *, created: bool) -> PullRequest:
         try:
