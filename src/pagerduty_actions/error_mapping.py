@@ -24,11 +24,11 @@ def map_pagerduty_error(exc: BaseException) -> ActionError | None:
     if not isinstance(exc, pd.PagerDutyError):
         return None
     upstream = _upstream(exc)
-    if isinstance(exc, pd.ConflictError):
+    if isinstance(exc, pd.AlreadyExistsError):
         return ConflictError(f"{exc}", upstream=upstream)
     if isinstance(exc, pd.InvalidInputError):
         return InputError(f"PagerDuty rejected the request: {exc}", upstream=upstream)
-    if isinstance(exc, pd.AuthenticationError):
+    if isinstance(exc, pd.CredentialRejectedError):
         hint = "check the PagerDuty credential of this account (pagerDuty.apiToken or .oauth)"
         return UpstreamError(f"{exc}; {hint}", upstream=upstream)
     if isinstance(exc, pd.ForbiddenError):

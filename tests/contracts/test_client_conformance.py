@@ -22,7 +22,7 @@ from pagerduty_actions.pagerduty import (
     Account,
     ApiToken,
     LimiterRegistry,
-    NotFoundError,
+    ObjectNotFoundError,
     PagerDutyClient,
 )
 from pagerduty_actions.pagerduty import resources as resource_package
@@ -185,7 +185,7 @@ def drive_every_helper(client: PagerDutyClient, call: HelperRecorder) -> None:
     assert call(services.delete, client, db["id"]) is True
     assert call(services.delete, client, db["id"]) is False
     assert call(services.exists, client, db["id"]) is False
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ObjectNotFoundError):
         call(services.get, client, db["id"])
 
 

@@ -9,17 +9,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pagerduty_actions"
 
-# Duplicates whose pagerduty/ side is being renamed elsewhere (r20-http): PagerDuty's own answers
-# (pagerduty/errors.py) against the errors we answer with (errors.py) and the sandbox's; the
-# client's auth flow against the server's bearer tokens. Nothing may join this list.
-PENDING = {
-    "AuthenticationError": {"errors.py", "pagerduty/errors.py"},
-    "ConflictError": {"errors.py", "pagerduty/errors.py"},
-    "NotFoundError": {"errors.py", "pagerduty/errors.py"},
-    "PagerDutyError": {"pagerduty/errors.py", "sandbox/errors.py"},
-    "TokenAuth": {"pagerduty/auth.py", "server/auth.py"},
-}
-
 
 def classes_by_name(package: Path) -> dict[str, set[str]]:
     """Every class name defined in ``package`` (nested ones too) -> the modules defining it."""
@@ -36,12 +25,8 @@ def duplicated(package: Path) -> dict[str, set[str]]:
 
 
 def test_each_class_name_is_defined_in_one_module() -> None:
-    unexpected = {
-        name: sorted(where)
-        for name, where in duplicated(PACKAGE).items()
-        if not where <= PENDING.get(name, set())
-    }
-    assert unexpected == {}, "rename one of each (a different concept) or fold them (the same)"
+    twice = {name: sorted(where) for name, where in duplicated(PACKAGE).items()}
+    assert twice == {}, "rename one of each (a different concept) or fold them (the same)"
 
 
 def test_the_check_sees_a_second_class_of_a_name(tmp_path: Path) -> None:

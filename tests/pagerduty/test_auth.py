@@ -15,7 +15,7 @@ import respx
 from pagerduty_actions import __version__
 from pagerduty_actions.pagerduty import (
     Account,
-    AuthenticationError,
+    CredentialRejectedError,
     MissingScopesError,
     OAuthSettings,
     PagerDutyClient,
@@ -181,7 +181,7 @@ def test_persistent_401_is_not_retried_forever(
     )
     api = router.get(f"{API}/abilities").respond(401, json={"error": {"message": "Unauthorized"}})
     client = make_client(oauth_account())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(CredentialRejectedError) as caught:
         client.get("/abilities")
     assert api.call_count == 2
     assert identity.call_count == 2
@@ -190,7 +190,7 @@ def test_persistent_401_is_not_retried_forever(
 
 def test_api_token_401_is_not_retried(router: respx.Router, make_client: MakeClient) -> None:
     api = router.get(f"{API}/abilities").respond(401, json={"error": {"message": "Unauthorized"}})
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(CredentialRejectedError):
         make_client().get("/abilities")
     assert api.call_count == 1
 
@@ -206,7 +206,7 @@ def test_refused_token_request_hides_the_secret(
         },
     )
     client = make_client(oauth_account())
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(CredentialRejectedError) as caught:
         client.get("/abilities")
     assert "invalid_client" in str(caught.value)
     assert "client-secret-xyz" not in str(caught.value)

@@ -19,7 +19,7 @@ from pagerduty_actions.pagerduty import (
     Account,
     ApiToken,
     LimiterRegistry,
-    NotFoundError,
+    ObjectNotFoundError,
     PagerDutyClient,
     PagerDutyError,
 )
@@ -180,8 +180,8 @@ def test_without_a_retry_window_a_404_counts_as_missing_at_once(sandbox: Sandbox
     with make_client(sandbox, LimiterRegistry()) as client:
         sandbox.state.configure_faults({"consistency_delay_ms": 5000})
         (fresh,) = create_services(client, 1, prefix="new")
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ObjectNotFoundError):
             dependencies.technical_services(client, fresh)
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ObjectNotFoundError):
             dependencies.associate(client, [dependencies.relationship(fresh, fresh)])
     assert client.stats.retries == 0

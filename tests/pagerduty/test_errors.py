@@ -11,11 +11,11 @@ import respx
 
 from pagerduty_actions.pagerduty import (
     AbilityRequiredError,
-    AuthenticationError,
-    ConflictError,
+    AlreadyExistsError,
+    CredentialRejectedError,
     ForbiddenError,
     InvalidInputError,
-    NotFoundError,
+    ObjectNotFoundError,
     PagerDutyClient,
     PagerDutyError,
     RateLimitedError,
@@ -46,7 +46,7 @@ def call(client: PagerDutyClient, method: str = "POST") -> None:
             InvalidInputError,
             False,
         ),
-        (401, {"error": {"message": "Unauthorized", "code": 2006}}, AuthenticationError, False),
+        (401, {"error": {"message": "Unauthorized", "code": 2006}}, CredentialRejectedError, False),
         (
             402,
             {"error": {"message": "Payment Required", "code": 2014}},
@@ -54,8 +54,8 @@ def call(client: PagerDutyClient, method: str = "POST") -> None:
             False,
         ),
         (403, {"error": {"message": "Forbidden", "code": 2010}}, ForbiddenError, False),
-        (404, {"error": {"message": "Not Found", "code": 5002}}, NotFoundError, False),
-        (409, {"error": {"message": "Conflict"}}, ConflictError, False),
+        (404, {"error": {"message": "Not Found", "code": 5002}}, ObjectNotFoundError, False),
+        (409, {"error": {"message": "Conflict"}}, AlreadyExistsError, False),
         (422, {"error": {"message": "Unprocessable"}}, InvalidInputError, False),
         (429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}, RateLimitedError, True),
         (500, {"error": {"message": "Internal Server Error"}}, UpstreamUnavailableError, True),
@@ -123,7 +123,7 @@ def test_400_name_taken_is_a_conflict(router: respx.Router, make_client: MakeCli
             }
         },
     )
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(AlreadyExistsError) as caught:
         call(make_client())
     assert str(caught.value) == (
         "PagerDuty POST /services -> 400 Invalid Input Provided: Name has already been taken"

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from pagerduty_actions.pagerduty import (
-    NotFoundError,
+    ObjectNotFoundError,
     PagerDutyClient,
     RateLimitedError,
     UpstreamUnavailableError,
@@ -217,7 +217,7 @@ def test_404_retried_only_when_asked(
     route.reset()
     route.side_effect = None
     route.return_value = httpx.Response(404, json={"error": {"message": "Not Found"}})
-    with pytest.raises(NotFoundError, match="404 Not Found"):
+    with pytest.raises(ObjectNotFoundError, match="404 Not Found"):
         services.get(client, "PNEW")
     assert route.call_count == 1
 
@@ -226,6 +226,6 @@ def test_404_retry_window_is_bounded(
     router: respx.Router, make_client: MakeClient, clock: Any
 ) -> None:
     router.get(f"{API}/services/PNEW").respond(404)
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(ObjectNotFoundError, match="404"):
         services.get(make_client(max_attempts=100), "PNEW", retry_404_for=2)
     assert sum(clock.sleeps) <= 2

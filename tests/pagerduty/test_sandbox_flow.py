@@ -11,8 +11,8 @@ import pytest
 
 from pagerduty_actions.pagerduty import (
     Account,
+    AlreadyExistsError,
     ApiToken,
-    ConflictError,
     LimiterRegistry,
     OAuthSettings,
     PagerDutyClient,
@@ -71,7 +71,7 @@ def test_create_flow(sandbox: SandboxServer) -> None:
         dependencies.associate(client, [dependencies.relationship(db["id"], service["id"])])
         related = dependencies.technical_services(client, service["id"])
         assert [r["supporting_service"]["id"] for r in related] == [db["id"]]
-        with pytest.raises(ConflictError, match="already been taken"):
+        with pytest.raises(AlreadyExistsError, match="already been taken"):
             new_service(client, "checkout")
 
 

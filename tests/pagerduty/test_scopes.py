@@ -16,8 +16,8 @@ from pagerduty_actions.pagerduty import (
     Account,
     AccountSet,
     ApiToken,
-    AuthenticationError,
     ClientPool,
+    CredentialRejectedError,
     ForbiddenError,
     LimiterRegistry,
     OAuthSettings,
@@ -123,7 +123,7 @@ def test_report_raises_naming_the_account_whose_token_is_refused(
         [oauth_account(sandbox, "broken", "useless-client", "useless-secret-9a8b")]
     )
     pool = ClientPool(accounts, limiters=LimiterRegistry())
-    with pool, pytest.raises(AuthenticationError) as refused:
+    with pool, pytest.raises(CredentialRejectedError) as refused:
         pool.missing_scopes()
     assert "account 'broken'" in str(refused.value)
     assert "invalid_scope" in str(refused.value)

@@ -162,7 +162,7 @@ def _annotations_to_set(
     if service_id is not None:
         try:
             service = services.get(client, service_id, retry_404_for=3.0)
-        except pd.NotFoundError:
+        except pd.ObjectNotFoundError:
             raise InputError(
                 f"PagerDuty service {service_id} does not exist in account {client.account.id!r}",
                 details=[{"path": "$.annotations.serviceId", "message": "not found"}],

@@ -55,7 +55,7 @@ def escalation_policy(
     if policy_id:
         try:
             return escalation_policies.get(client, policy_id)
-        except pd.NotFoundError:
+        except pd.ObjectNotFoundError:
             raise InputError(
                 f"escalation policy {policy_id} does not exist in PagerDuty account {account.id!r}",
                 details=[{"path": "$.escalationPolicyId", "message": "not found"}],
@@ -119,7 +119,7 @@ def vendor(client: pd.PagerDutyClient, id_or_name: str, path: str) -> dict[str, 
     if _ID.match(id_or_name):
         try:
             found = client.get("/vendors/{id}", path_params={"id": id_or_name}).get("vendor")
-        except pd.NotFoundError:
+        except pd.ObjectNotFoundError:
             found = None
     if found is None:
         found = vendors.find_by_name(client, id_or_name)

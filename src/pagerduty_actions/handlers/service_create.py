@@ -201,7 +201,7 @@ def _check_teams(policy: dict[str, Any], wanted: list[str]) -> None:
 def _shared_setting(client: pd.PagerDutyClient, setting_id: str) -> dict[str, Any]:
     try:
         setting = alert_grouping.get(client, setting_id)
-    except pd.NotFoundError:
+    except pd.ObjectNotFoundError:
         raise InputError(
             f"alert grouping setting {setting_id} does not exist in account {client.account.id!r}",
             details=[{"path": "$.alertGrouping.settingId", "message": "not found"}],
@@ -278,7 +278,7 @@ def _create(ctx: ActionContext, api: PagerDutyApi, prepared: Prepared) -> dict[s
     ctx.progress.note(step="creating the service", name=prepared.name)
     try:
         service = services.create(api, prepared.service_body)
-    except pd.ConflictError:
+    except pd.AlreadyExistsError:
         # Another request (another tool, or one of ours without the name lease) made it first.
         ctx.progress.forget()
         existing = _eventually(lambda: services.find_by_name(api, prepared.name))
@@ -310,7 +310,7 @@ def _resume(
         return None
     service: dict[str, Any] | None = None
     if recorded.get("serviceId"):
-        with contextlib.suppress(pd.NotFoundError):
+        with contextlib.suppress(pd.ObjectNotFoundError):
             service = services.get(
                 client,
                 str(recorded["serviceId"]),

@@ -21,7 +21,7 @@ from pagerduty_actions import __version__
 
 from ..outbound import RetryOptions
 from .accounts import Account, ApiToken, OAuthSettings
-from .errors import AuthenticationError, PagerDutyError, UpstreamUnavailableError, redact
+from .errors import CredentialRejectedError, PagerDutyError, UpstreamUnavailableError, redact
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 USER_AGENT = f"pagerduty-actions/{__version__}"
@@ -208,7 +208,7 @@ def _token_error(response: httpx.Response, secrets: tuple[str, ...]) -> PagerDut
         return UpstreamUnavailableError(
             message, status=response.status_code, method="POST", path="/oauth/token"
         )
-    return AuthenticationError(
+    return CredentialRejectedError(
         message, status=response.status_code, method="POST", path="/oauth/token"
     )
 

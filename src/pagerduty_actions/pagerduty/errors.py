@@ -1,11 +1,13 @@
 """Every way a PagerDuty call can fail, as one exception hierarchy.
 
-Handlers catch these by kind (``NotFoundError``, ``ConflictError``...) instead of reading status
-codes, and the server turns them into its error body. Each error keeps PagerDuty's own words
-(``message``, ``code``, ``errors``) because users asked to see why PagerDuty said no, but the text
-is always passed through :func:`redact` first: upstream messages and our own transport errors
-can echo an ``Authorization`` header or an integration key, and those must never reach a log or
-a caller.
+Handlers catch these by kind (``ObjectNotFoundError``, ``AlreadyExistsError``...) instead of
+reading status codes, and the server turns them into its error body. Their names say they are
+PagerDuty's answers, unlike the errors we answer our callers with (``errors.py``:
+``NotFoundError``, ``ConflictError``, ``AuthenticationError``). Each error keeps PagerDuty's
+own words (``message``, ``code``, ``errors``) because users asked to see why PagerDuty said no,
+but the text is always passed through :func:`redact` first: upstream messages and our own
+transport errors can echo an ``Authorization`` header or an integration key, and those must
+never reach a log or a caller.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class PagerDutyError(Exception):
         return {"status": self.status, "code": self.code, "errors": list(self.errors)}
 
 
-class AuthenticationError(PagerDutyError):
+class CredentialRejectedError(PagerDutyError):
     """401: the API token or OAuth client is wrong, revoked or expired."""
 
 
@@ -81,7 +83,7 @@ class AbilityRequiredError(PagerDutyError):
     """402 or code 2014: the account's plan lacks the feature."""
 
 
-class NotFoundError(PagerDutyError):
+class ObjectNotFoundError(PagerDutyError):
     """404: the object does not exist (or not yet: reads can lag just after a create)."""
 
 
@@ -89,7 +91,7 @@ class InvalidInputError(PagerDutyError):
     """400/422: PagerDuty rejected the request body or parameters; do not retry as is."""
 
 
-class ConflictError(PagerDutyError):
+class AlreadyExistsError(PagerDutyError):
     """409, or a 400 saying the name is already taken: the object exists already."""
 
 
@@ -141,12 +143,12 @@ def _classify(
     if status == 402 or code == 2014:
         return AbilityRequiredError
     if status == 409 or (status == 400 and any(t in text for t in _TAKEN)):
-        return ConflictError
+        return AlreadyExistsError
     by_status: dict[int, type[PagerDutyError]] = {
         400: InvalidInputError,
-        401: AuthenticationError,
+        401: CredentialRejectedError,
         403: ForbiddenError,
-        404: NotFoundError,
+        404: ObjectNotFoundError,
         422: InvalidInputError,
         429: RateLimitedError,
         408: UpstreamUnavailableError,

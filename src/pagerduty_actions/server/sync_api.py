@@ -199,7 +199,7 @@ def _check_mapping_target(
             client = services.pagerduty_client(account)
             try:
                 pd_services.get(client, service_id)
-            except pd.NotFoundError:
+            except pd.ObjectNotFoundError:
                 problems.append(
                     {
                         "path": "$.serviceId",

@@ -27,7 +27,7 @@ import httpx
 
 from ..catalog.backstage_api import DEFAULT_PAGE_SIZE, BackstageCatalogClient
 from ..catalog.files import component_from_data, load_catalog_files
-from ..pagerduty import NotFoundError, PagerDutyClient
+from ..pagerduty import ObjectNotFoundError, PagerDutyClient
 from ..pagerduty.resources import services as pd_services
 from .model import BackstageGraph, CatalogEntity, Location, PagerDutyGraph
 
@@ -220,7 +220,7 @@ def _read_one(client: PagerDutyClient, service_id: str, retry_404_for: float) ->
         body = client.get(
             DEPENDENCIES_PATH, path_params={"id": service_id}, retry_404_for=retry_404_for
         )
-    except NotFoundError:
+    except ObjectNotFoundError:
         return service_id, None, set(), 0
     relationships = body.get("relationships") or []
     return (

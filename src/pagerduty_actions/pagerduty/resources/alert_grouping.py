@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..client import JsonBody
-from ..errors import NotFoundError
+from ..errors import ObjectNotFoundError
 from ..write_recorder import PagerDutyApi
 
 TYPES = ("time", "intelligent", "content_based", "content_based_intelligent")
@@ -48,7 +48,7 @@ def list_settings(
     )
     try:
         yield from pages
-    except NotFoundError:
+    except ObjectNotFoundError:
         return
 
 
@@ -98,7 +98,7 @@ def delete(client: PagerDutyApi, setting_id: str, *, retry_404_for: float = 0.0)
             path_params={"id": setting_id},
             retry_404_for=retry_404_for,
         )
-    except NotFoundError:
+    except ObjectNotFoundError:
         return False
     return True
 
@@ -107,7 +107,7 @@ def exists(client: PagerDutyApi, setting_id: str) -> bool:
     """Whether ``GET /alert_grouping_settings/{id}`` finds it (one call): reads a delete back."""
     try:
         get(client, setting_id)
-    except NotFoundError:
+    except ObjectNotFoundError:
         return False
     return True
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..client import JsonBody
-from ..errors import NotFoundError
+from ..errors import ObjectNotFoundError
 from ..write_recorder import PagerDutyApi
 
 
@@ -98,7 +98,7 @@ def delete(client: PagerDutyApi, service_id: str, *, retry_404_for: float = 0.0)
     service created a moment ago, not visible yet: ``retry_404_for`` rides that out)."""
     try:
         client.delete("/services/{id}", path_params={"id": service_id}, retry_404_for=retry_404_for)
-    except NotFoundError:
+    except ObjectNotFoundError:
         return False
     return True
 
@@ -107,6 +107,6 @@ def exists(client: PagerDutyApi, service_id: str) -> bool:
     """Whether ``GET /services/{id}`` finds it (one call, no 404 retry): reads a delete back."""
     try:
         get(client, service_id)
-    except NotFoundError:
+    except ObjectNotFoundError:
         return False
     return True
