@@ -22,7 +22,8 @@ def serve(
     stops it (``kill`` + ``wait``)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = {
-        "server": {"host": "127.0.0.1", "port": 0},
+        # merged, so a test that sets other server keys still gets a free port
+        "server": {"host": "127.0.0.1", "port": 0, **extra.pop("server", {})},
         "dataDir": str(folder / "data"),
         "database": {"url": database_url},
         "auth": {"tokens": [{"name": "backstage", "token": TOKEN}]},
