@@ -31,7 +31,7 @@ from pathlib import Path
 
 WORK_DIR = "work"
 _LOCK = ".lock"
-_NAME = re.compile(r"^p\d+-\d{8}T\d{6}Z-[0-9a-f]{8}$")
+_NAME = re.compile(r"^p\d+-\d{8}T\d{6}Z-[0-9a-f]{8}\Z")
 _CLAIM_TRIES = 5
 _LOG = logging.getLogger("pagerduty_actions.work_area")
 _OPEN: list[WorkArea] = []  # this process's open areas, latest last (see default_dir)

@@ -26,9 +26,9 @@ from typing import Any
 
 from .errors import InvalidEntityRefError
 
-_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 # Backstage's name rule (letters, digits, single separators), applied to namespaces too.
-_NAME = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$")
+_NAME = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*\Z")
 _MAX_LEN = 63
 #: What Backstage assumes when a ref omits its kind or namespace (a template's target, a
 #: relation's kind); a relation's namespace defaults to its owner's instead.

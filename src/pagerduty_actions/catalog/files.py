@@ -25,7 +25,7 @@ from .component import CatalogEntity, Location
 from .entity_ref import DEFAULT_KIND, DEFAULT_NAMESPACE, EntityRef
 from .errors import CatalogBudgetError, CatalogError, CatalogYamlError
 
-_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!/).+)$")
+_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!/).+)\Z")
 _GIT_TIMEOUT = 10.0
 
 

@@ -37,7 +37,7 @@ from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxErr
 
 MASK = "********"
 PLANNED_SERVICE_ID = "<id of the service to be created>"
-_KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}$")
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}\Z")
 _ENTITY_ERRORS = (AmbiguousEntityError, EntityNotFoundError, InvalidEntityRefError)
 #: The body is the caller's code: the template engine's sandbox and budgets (output size, loop
 #: iterations, string growth) bound what it may cost, dry runs included.

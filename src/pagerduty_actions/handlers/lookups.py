@@ -23,7 +23,7 @@ from ..suggestions import similar
 _CACHE_SECONDS = 60.0
 _cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
 _lock = threading.Lock()
-_ID = re.compile(r"^P[A-Z0-9]{6}$")
+_ID = re.compile(r"^P[A-Z0-9]{6}\Z")
 #: A policy name not found is compared with at most this many of the account's policies (five
 #: pages) to suggest the one meant: a typo shares no substring PagerDuty's ``query`` could find.
 SUGGESTION_SCAN = 500

@@ -68,7 +68,7 @@ _SAFE_CONFIG = (
     "core.askPass=",
     "advice.detachedHead=false",
 )
-_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+$")
+_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+\Z")
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from .errors import HostNotAllowedError, InvalidRepoUrlError
 
 RepoKind = Literal["github", "gitlab", "local"]
 HOSTED_KINDS: tuple[Literal["github", "gitlab"], ...] = ("github", "gitlab")
-_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?\Z")
 #: How much of a refused repoUrl a message quotes (ScmError redacts the whole message too).
 _SHOWN_CHARS = 200
 

@@ -308,4 +308,4 @@ def _glob(pattern: str) -> re.Pattern[str]:
         else:
             out += re.escape(text[index])
             index += 1
-    return re.compile(f"^{out}$")
+    return re.compile(f"^{out}\\Z")

@@ -26,7 +26,7 @@ _MARKERS = ("${{", "{%")
 #: Errors that stay true whatever the placeholders render to.
 _STRUCTURAL = frozenset({"required", "additionalProperties", "unevaluatedProperties"})
 _PARAMETER_REF = re.compile(
-    r"^\$\{\{\s*parameters(?:\.([A-Za-z_$][\w$]*)|\[\s*(['\"])([^'\"]+)\2\s*\])\s*\}\}$"
+    r"^\$\{\{\s*parameters(?:\.([A-Za-z_$][\w$]*)|\[\s*(['\"])([^'\"]+)\2\s*\])\s*\}\}\Z"
 )
 _SAMPLES: dict[str, Any] = {
     "string": "sample",

@@ -62,7 +62,7 @@ BACKSTAGE_ONLY_ACTIONS = frozenset(
     }
 )
 
-_ACTIONS_PATH = re.compile(r"^/proxy/(?P<proxy>[^/?#]+)/v2/actions/(?P<id>[^/?#]+)/?$")
+_ACTIONS_PATH = re.compile(r"^/proxy/(?P<proxy>[^/?#]+)/v2/actions/(?P<id>[^/?#]+)/?\Z")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pagerduty_actions.templating.template import (
 )
 
 #: Backstage's entity name rule: 1-63 characters, alphanumerics joined by ``-``, ``_``, ``.``.
-_ENTITY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_ENTITY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _ENVELOPE_KEYS = ("apiVersion", "kind")
 
 
