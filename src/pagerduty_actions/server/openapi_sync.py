@@ -20,8 +20,8 @@ def _sync_components(components: dict[str, Any]) -> None:
     """Run, setting and mapping shapes; the request and report are the sync action's own
     schemas, since ``POST /v2/sync`` takes the action's input and a run stores its report."""
     for name, file in (
-        ("SyncRequest", "actions/pagerduty-dependencies-sync.input.json"),
-        ("SyncReport", "actions/pagerduty-dependencies-sync.output.json"),
+        ("SyncRequest", "actions/dependencies_sync.input.json"),
+        ("SyncReport", "actions/dependencies_sync.output.json"),
     ):
         schema = json.loads(schema_path(file).read_text(encoding="utf-8"))
         components[name] = _relocate(schema, name, components)

@@ -30,7 +30,7 @@ from .runs import Listener, SyncRun, live_report
 
 SYNC_ACTION = "pagerduty:dependencies:sync"
 RUN_ID = re.compile(r"run_[0-9a-f]{20}")  # what SyncRunStore.create makes
-INPUT_SCHEMA = "actions/pagerduty-dependencies-sync.input.json"
+INPUT_SCHEMA = "actions/dependencies_sync.input.json"
 
 
 @cache
