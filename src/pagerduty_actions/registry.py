@@ -1,16 +1,19 @@
-"""The action registry: built from ``actions/*.yaml`` + ``schemas/``, the one way to run an action.
+"""The action registry: the one way to run an action.
 
+Built from a Python list of handler modules (``handlers.HANDLERS``); each module binds itself
+to its action by ``ACTION_ID``, and its manifest (``actions/<name>.yaml``) and schemas
+(``schemas/actions/<name>.input.json|.output.json``) are found by the module's own name, so
+no string names a function and one name leads to every part of an action.
 HTTP, the CLI, the template runner and the Backstage module all come through ``Registry.run``,
 so validation, permissions, idempotency, the audit trail and logging are the same everywhere.
-A manifest that points at a missing schema or handler stops start-up with a clear message,
-rather than failing on the first request that needs it.
+A missing manifest or schema, a manifest without a module or an id that does not match stops
+start-up with a clear message, rather than failing on the first request that needs it.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
-import importlib
 import json
 import logging
 import time
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
@@ -54,7 +58,14 @@ from .validation import check_action_input, describe_errors, input_validator
 Handler = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]
 ErrorMapper = Callable[[BaseException], ActionError | None]
 _LOG = logging.getLogger("pagerduty_actions.registry")
-_MANIFEST_KEYS = {"id", "description", "handler", "schema", "supportsDryRun", "examples"}
+_MANIFEST_KEYS = {"id", "description", "supportsDryRun", "examples"}
+# Keys of the manifests before #20, refused with the way things are found now.
+_RETIRED_KEYS = {
+    "handler": "a handler module binds itself by ACTION_ID and is listed in "
+    "pagerduty_actions/handlers/__init__.py HANDLERS",
+    "schema": "the schemas are found by name: schemas/actions/<name>.input.json and "
+    ".output.json, <name> being the manifest's own file name",
+}
 
 
 class RegistryError(Exception):
@@ -64,9 +75,9 @@ class RegistryError(Exception):
 @dataclass(frozen=True)
 class ActionSpec:
     id: str
+    name: str
     description: str
     handler: Handler
-    handler_path: str
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
     supports_dry_run: bool
@@ -130,12 +141,9 @@ def _load_yaml(path: Path) -> Any:
         raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
 
 
-def _load_schema(schemas_dir: Path, name: Any, manifest: Path, key: str) -> dict[str, Any]:
-    if not isinstance(name, str):
-        raise RegistryError(f"{manifest}: schema.{key} must name a file under {schemas_dir}")
-    path = (schemas_dir / name).resolve()
+def _load_schema(path: Path, manifest: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise RegistryError(f"{manifest}: schema.{key} file {name!r} not found in {schemas_dir}")
+        raise RegistryError(f"{manifest}: its schema file {path} is missing")
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
@@ -148,52 +156,73 @@ def _load_schema(schemas_dir: Path, name: Any, manifest: Path, key: str) -> dict
     return schema
 
 
-def _load_handler(path: Any, manifest: Path) -> Handler:
-    if not isinstance(path, str) or ":" not in path:
-        raise RegistryError(f"{manifest}: handler must look like 'package.module:function'")
-    module_name, _, attr = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
+def action_name(module: ModuleType) -> str:
+    """The one name of an action: its handler module's own name (``service_create``)."""
+    return module.__name__.rpartition(".")[2]
+
+
+def _bound_handler(module: ModuleType) -> tuple[str, Handler]:
+    """The id a handler module binds itself to (``ACTION_ID``) and its ``run``."""
+    action_id, run = getattr(module, "ACTION_ID", None), getattr(module, "run", None)
+    if not isinstance(action_id, str) or not action_id:
         raise RegistryError(
-            f"{manifest}: handler module {module_name!r} not found ({exc})"
-        ) from None
-    handler = getattr(module, attr, None)
-    if not callable(handler):
-        raise RegistryError(f"{manifest}: handler {path!r} is not a function in {module_name}")
-    return handler  # type: ignore[no-any-return]
+            f"handler module {module.__name__} has no ACTION_ID: set ACTION_ID = "
+            "'<the id of its manifest>' at module level"
+        )
+    if not callable(run):
+        raise RegistryError(f"handler module {module.__name__} has no run function")
+    return action_id, run
 
 
-def load_manifest(path: Path, schemas_dir: Path) -> ActionSpec:
+def load_action(module: ModuleType, actions_dir: Path, schemas_dir: Path) -> ActionSpec:
+    """One action from its handler module and the files named after it:
+    ``<actions_dir>/<name>.yaml`` and ``<schemas_dir>/<name>.input.json|.output.json``."""
+    action_id, run = _bound_handler(module)
+    name = action_name(module)
+    path = actions_dir / f"{name}.yaml"
+    if not path.is_file():
+        raise RegistryError(
+            f"handler module {module.__name__} ({action_id}) has no manifest: "
+            f"write {path} (named after the module)"
+        )
     raw = _load_yaml(path)
     if not isinstance(raw, dict):
         raise RegistryError(f"{path}: a manifest must be a mapping")
+    for key, hint in _RETIRED_KEYS.items():
+        if key in raw:
+            raise RegistryError(f"{path}: {key!r} is no longer read; {hint}")
     unknown = set(raw) - _MANIFEST_KEYS
     if unknown:
         raise RegistryError(
             f"{path}: unknown keys {sorted(unknown)}; allowed {sorted(_MANIFEST_KEYS)}"
         )
-    for key in ("id", "description", "handler", "schema"):
+    for key in ("id", "description"):
         if key not in raw:
             raise RegistryError(f"{path}: missing required key {key!r}")
-    schema = raw["schema"]
-    if not isinstance(schema, dict):
-        raise RegistryError(f"{path}: schema must be a mapping with input and output files")
+    if raw["id"] != action_id:
+        raise RegistryError(
+            f"{path}: id {raw['id']!r} is not the ACTION_ID {action_id!r} of its handler "
+            f"module {module.__name__}; a manifest and its module name the same action"
+        )
     examples = raw.get("examples") or []
     for i, example in enumerate(examples):
         if not isinstance(example, dict) or "description" not in example or "steps" not in example:
             raise RegistryError(f"{path}: examples[{i}] needs 'description' and 'steps'")
     return ActionSpec(
-        id=str(raw["id"]),
+        id=action_id,
+        name=name,
         description=str(raw["description"]).strip(),
-        handler=_load_handler(raw["handler"], path),
-        handler_path=str(raw["handler"]),
-        input_schema=_load_schema(schemas_dir, schema.get("input"), path, "input"),
-        output_schema=_load_schema(schemas_dir, schema.get("output"), path, "output"),
+        handler=run,
+        input_schema=_load_schema(schemas_dir / f"{name}.input.json", path),
+        output_schema=_load_schema(schemas_dir / f"{name}.output.json", path),
         supports_dry_run=bool(raw.get("supportsDryRun", False)),
         examples=list(examples),
         manifest_path=path,
     )
+
+
+def _unclaimed_manifests(actions_dir: Path, names: set[str]) -> list[Path]:
+    return [p for p in sorted(actions_dir.glob("*.yaml")) if p.stem not in names]
 
 
 def request_hash(action_id: str, payload: Mapping[str, Any]) -> str:
@@ -224,16 +253,30 @@ class Registry:
     @classmethod
     def load(
         cls,
+        handlers: Iterable[ModuleType] | None = None,
         actions_dir: Path | None = None,
         schemas_dir: Path | None = None,
         error_mappers: Iterable[ErrorMapper] | None = None,
     ) -> Registry:
+        """The registry of ``handlers`` (default: ``handlers.HANDLERS``, the one list of our
+        actions), each with the manifest and schemas named after its module."""
+        if handlers is None:
+            from .handlers import HANDLERS
+
+            handlers = HANDLERS
         actions_dir = actions_dir or data_dir("actions")
-        schemas_dir = schemas_dir or data_dir("schemas")
+        schemas_dir = schemas_dir or data_dir("schemas") / "actions"
         if not actions_dir.is_dir():
             raise RegistryError(f"actions folder {actions_dir} not found")
-        manifests = sorted(actions_dir.glob("*.yaml"))
-        return cls((load_manifest(p, schemas_dir) for p in manifests), error_mappers)
+        modules = list(handlers)
+        names = [action_name(m) for m in modules]
+        orphans = _unclaimed_manifests(actions_dir, set(names))
+        if orphans:
+            raise RegistryError(
+                f"{orphans[0]}: no handler module named {orphans[0].stem!r} is listed; add "
+                "it to HANDLERS (pagerduty_actions/handlers/__init__.py) or remove the file"
+            )
+        return cls((load_action(m, actions_dir, schemas_dir) for m in modules), error_mappers)
 
     def specs(self) -> list[ActionSpec]:
         return sorted(self._specs.values(), key=lambda s: s.id)

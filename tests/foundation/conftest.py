@@ -23,15 +23,17 @@ LIMITED_TOKEN = "limited-token-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def _fixture_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.syspath_prepend(str(FIXTURES / "handlers"))
-    import fixture_handlers
+    from fixture_actions.calls import CALLS
 
-    fixture_handlers.CALLS.clear()
+    CALLS.clear()
     yield
 
 
 @pytest.fixture
 def fixture_registry() -> Registry:
-    return Registry.load(FIXTURES / "actions", FIXTURES / "schemas")
+    import fixture_actions
+
+    return Registry.load(fixture_actions.HANDLERS, FIXTURES / "actions", FIXTURES / "schemas")
 
 
 def make_config(database_url: str, data_dir: Path, **extra: Any) -> Config:

@@ -231,9 +231,9 @@ def test_a_failed_run_with_work_left_is_resumed_at_once_and_one_without_runs_afr
 
 
 def slow_calls() -> int:
-    import fixture_handlers  # on sys.path through the autouse fixture of conftest
+    from fixture_actions.calls import CALLS  # on sys.path through conftest's autouse fixture
 
-    return int(fixture_handlers.CALLS.get("slow", 0))
+    return int(CALLS.get("slow", 0))
 
 
 def test_a_running_duplicate_is_answered_at_once_with_retry_after(

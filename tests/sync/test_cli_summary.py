@@ -26,7 +26,6 @@ from sync_world import (
 )
 
 from pagerduty_actions.cli_sync import _Bar, sync_command
-from pagerduty_actions.registry import Caller, Registry
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.sync import service as sync_service
 
@@ -188,27 +187,3 @@ def test_a_finished_runs_progress_counts_its_changes(
     assert dry_progress == {"phase": "finished", "done": 0, "total": 0, "calls": 4}
     assert done["counts"]["changes"] == 3 and done["status"] == "succeeded"
     assert progress == {"phase": "finished", "done": 3, "total": 3, "calls": 5}
-
-
-def test_a_dry_run_sync_step_says_nothing_was_written(
-    pd: SandboxServer, tmp_path: Path, sqlite_url: str
-) -> None:
-    write_entity_files(tmp_path / "catalog", entities())
-    services = make_services(
-        pd, sqlite_url, tmp_path / "d", catalog={"files": [str(tmp_path / "catalog/*.yaml")]}
-    )
-    try:
-        result = Registry.load().run(
-            "pagerduty:dependencies:sync",
-            {"strategy": "both"},
-            services=services,
-            dry_run=True,
-            caller=Caller("test"),
-        )
-    finally:
-        services.close()
-    messages = [entry["message"] for entry in result.body()["log"]]
-    assert re.fullmatch(
-        r"sync run run_\w+ dry run: 3 change\(s\) planned, none written, 4 PagerDuty call\(s\)",
-        messages[-1],
-    ), messages

@@ -12,6 +12,8 @@ from typing import Any
 from ..context import ActionContext
 from ..sync import service
 
+ACTION_ID = "pagerduty:dependencies:sync"
+
 
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
     sync_run = service.start(

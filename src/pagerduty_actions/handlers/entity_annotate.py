@@ -35,6 +35,7 @@ from ..scm import DeliveryRequest, DeliveryResult, EditOutcome, deliver, parse_r
 from ..sync.sources import integration_key_index
 from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxError
 
+ACTION_ID = "pagerduty:entity:annotate"
 MASK = "********"
 PLANNED_SERVICE_ID = "<id of the service to be created>"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}\Z")

@@ -50,6 +50,8 @@ from .rollback import Rollback, confirmed_delete, failed_after_rollback
 # (5) bounds it too.
 FRESH_404_SECONDS = 8.0
 
+ACTION_ID = "pagerduty:service:create"
+
 
 @dataclass(frozen=True)
 class IntegrationSpec:
