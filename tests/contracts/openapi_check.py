@@ -64,6 +64,14 @@ DEVIATIONS: list[Deviation] = [
         "'_reference'), as PagerDuty does. Patched to IntegrationReference or Integration.",
     ),
     Deviation(
+        "included-objects",
+        "Service.escalation_policy, Oncall.user and Oncall.escalation_policy with include[]",
+        "Typed as references only, while include[]=escalation_policies (services, on-calls) "
+        "and include[]=users (on-calls) return the full objects in their place, as PagerDuty "
+        "does (the on-call card of @backstage/plugin-pagerduty reads the user's name and "
+        "email from them). Patched to the reference or the full object.",
+    ),
+    Deviation(
         "request-readonly",
         "all request bodies",
         "Reference.id and .type are marked readOnly, yet every write must send references "
@@ -144,7 +152,21 @@ def _patch_rest(doc: dict[str, Any]) -> dict[str, Any]:
             {"$ref": "#/components/schemas/Integration"},
         ]
     }
+    service["properties"]["escalation_policy"] = _reference_or("EscalationPolicy")
+    oncall = schemas["Oncall"]["properties"]
+    oncall["user"] = _reference_or("User")
+    oncall["escalation_policy"] = _reference_or("EscalationPolicy")
     return _drop_placeholder_patterns(doc)
+
+
+def _reference_or(name: str) -> dict[str, Any]:
+    """``<name>Reference`` or, where ``include[]`` asked for it, the full ``<name>``."""
+    return {
+        "anyOf": [
+            {"$ref": f"#/components/schemas/{name}Reference"},
+            {"$ref": f"#/components/schemas/{name}"},
+        ]
+    }
 
 
 def _drop_placeholder_patterns(node: Any) -> Any:

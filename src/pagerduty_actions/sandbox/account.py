@@ -383,6 +383,7 @@ class SandboxAccount:
         """Open an incident on a service (REST create or an Events API trigger)."""
         service = self.services[service_id]
         stamp = now_iso()
+        policy = self.escalation_policies.get(service["escalation_policy_id"] or "")
         incident: Record = {
             "id": self.ids.object_id(),
             "number": len(self.incidents) + 1,
@@ -394,6 +395,9 @@ class SandboxAccount:
             "incident_key": incident_key or integration_key(),
             "created_at": stamp,
             "updated_at": stamp,
+            # PagerDuty assigns a new incident to the first level of the service's policy
+            # (the sandbox's policies have one level: their users).
+            "assignee_ids": list(policy["user_ids"]) if policy else [],
         }
         self.incidents[incident["id"]] = incident
         service["last_incident_timestamp"] = stamp

@@ -2,6 +2,10 @@
 
 Routed by integration key across every account; a trigger opens (or joins) an incident on the
 integration's service, acknowledge/resolve move it, as PagerDuty does with ``dedup_key``.
+
+Like PagerDuty's, these routes answer browsers: a card in a Backstage page posts
+``<events base>/v2/enqueue`` from another origin, so every answer, the preflight ``OPTIONS``
+included, allows any origin (the routing key in the body is the credential, not a cookie).
 """
 
 from __future__ import annotations
@@ -9,15 +13,29 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from pagerduty_actions.sandbox.account import Record, SandboxAccount, now_iso
 from pagerduty_actions.sandbox.web import state
 
 events = Blueprint("pd_events", __name__)
 
+_CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Max-Age": "86400",
+}
 _SEVERITIES = ("critical", "error", "warning", "info")
 _ACTIONS = ("trigger", "acknowledge", "resolve")
+
+
+@events.after_request
+def _allow_browsers(response: Response) -> Response:
+    """CORS on every Events API answer; a preflight gets the headers it asked to send."""
+    response.headers.update(_CORS_HEADERS)
+    asked = request.headers.get("Access-Control-Request-Headers")
+    response.headers["Access-Control-Allow-Headers"] = asked[:512] if asked else "Content-Type"
+    return response
 
 
 def _invalid(*errors: str) -> Any:
@@ -126,6 +144,19 @@ def change_enqueue() -> Any:
             "service_ids": [integration["service_id"]],
             "integration_id": integration["id"],
             "custom_details": payload.get("custom_details") or {},
+            "links": _kept(event.get("links"), ("href", "text")),
+            "images": _kept(event.get("images"), ("src", "href", "alt")),
         }
     )
     return jsonify({"status": "success", "message": "Change event processed"}), 202
+
+
+def _kept(items: Any, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The event's ``links`` or ``images`` as PagerDuty keeps them: objects of strings."""
+    if not isinstance(items, list):
+        return []
+    return [
+        {k: item[k] for k in fields if isinstance(item.get(k), str)}
+        for item in items
+        if isinstance(item, dict)
+    ]

@@ -283,7 +283,7 @@ def incident(links: Links, account: SandboxAccount, record: Record) -> Record:
         "status": record["status"],
         "incident_key": record["incident_key"],
         "urgency": record["urgency"],
-        "assignments": [],
+        "assignments": _assignments(links, account, record),
         "acknowledgements": [],
         "pending_actions": [],
         "teams": [],
@@ -303,8 +303,25 @@ def incident(links: Links, account: SandboxAccount, record: Record) -> Record:
     return body
 
 
-def oncall(links: Links, account: SandboxAccount, record: Record) -> Record:
-    """An on-call entry."""
+def _assignments(links: Links, account: SandboxAccount, record: Record) -> list[Record]:
+    """Who the incident is assigned to; a resolved incident is assigned to no one."""
+    if record["status"] == "resolved":
+        return []
+    return [
+        {"at": record["created_at"], "assignee": user_ref(links, account.users[u])}
+        for u in record.get("assignee_ids", [])
+        if u in account.users
+    ]
+
+
+def oncall(
+    links: Links,
+    account: SandboxAccount,
+    record: Record,
+    include: frozenset[str] | set[str] = frozenset(),
+) -> Record:
+    """An on-call entry; ``include`` (``users``, ``escalation_policies``) embeds full objects
+    instead of references, as PagerDuty's ``include[]`` does."""
     body: Record = {
         "escalation_level": record.get("escalation_level", 1),
         "start": record.get("start", "2024-01-01T00:00:00Z"),
@@ -313,9 +330,17 @@ def oncall(links: Links, account: SandboxAccount, record: Record) -> Record:
     policy = account.escalation_policies.get(record["escalation_policy_id"])
     on_call_user = account.users.get(record["user_id"])
     if policy is not None:
-        body["escalation_policy"] = policy_ref(links, policy)
+        body["escalation_policy"] = (
+            escalation_policy(links, account, policy)
+            if "escalation_policies" in include
+            else policy_ref(links, policy)
+        )
     if on_call_user is not None:
-        body["user"] = user_ref(links, on_call_user)
+        body["user"] = (
+            user(links, account, on_call_user)
+            if "users" in include
+            else user_ref(links, on_call_user)
+        )
     return body
 
 
@@ -326,11 +351,11 @@ def change_event(links: Links, account: SandboxAccount, record: Record) -> Recor
         "type": "change_event",
         "summary": record["summary"],
         "self": f"{links.api}/change_events/{record['id']}",
-        "html_url": None,
+        "html_url": f"{links.html}/change_events/{record['id']}",
         "timestamp": record["timestamp"],
         "source": record.get("source", ""),
-        "links": [],
-        "images": [],
+        "links": list(record.get("links") or []),
+        "images": list(record.get("images") or []),
         "custom_details": record.get("custom_details", {}),
         "services": [
             service_ref(links, account.services[s])

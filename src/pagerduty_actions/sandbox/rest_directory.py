@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from pagerduty_actions.sandbox import render
+from pagerduty_actions.sandbox.account import SandboxAccount
 from pagerduty_actions.sandbox.errors import ability_missing, not_found
 from pagerduty_actions.sandbox.web import (
     account,
@@ -29,15 +30,25 @@ def _service_json(record: dict[str, Any]) -> dict[str, Any]:
     return render.service(links(), account(), record, state().vendors, include())
 
 
+def _service_with_integration_key(acct: SandboxAccount, query: str | None) -> str | None:
+    """The id of the service owning integration key ``query``: PagerDuty's ``query`` matches
+    an integration key whole (how @backstage/plugin-pagerduty finds an entity's service)."""
+    if not query:
+        return None
+    integration = acct.integration_by_key(query)
+    return None if integration is None else str(integration["service_id"])
+
+
 @directory.get("/services")
 def list_services() -> Any:
     acct = account()
     name = list_arg("name")
     team_ids = set(list_arg("team_ids"))
+    keyed = _service_with_integration_key(acct, request.args.get("query"))
     records = [
         s
         for s in acct.services.values()
-        if matches_query(s["name"])
+        if (matches_query(s["name"]) or s["id"] == keyed)
         and visible(s["id"])
         and (not name or s["name"] == name[0])
         and (not team_ids or team_ids & set(s["team_ids"]))

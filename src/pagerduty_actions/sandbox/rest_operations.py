@@ -22,6 +22,7 @@ from pagerduty_actions.sandbox.web import (
     account,
     body,
     get_or_404,
+    include,
     int_arg,
     links,
     list_arg,
@@ -253,7 +254,7 @@ def list_oncalls() -> Any:
         and (not user_ids or o["user_id"] in user_ids)
     ]
     page = paginate("oncalls", records)
-    page["oncalls"] = [render.oncall(links(), acct, o) for o in page["oncalls"]]
+    page["oncalls"] = [render.oncall(links(), acct, o, include()) for o in page["oncalls"]]
     return jsonify(page)
 
 

@@ -22,7 +22,7 @@ A seed document (YAML or JSON) looks like::
         alert_grouping_settings: [{type: time, config: {timeout: 300}, services: [api]}]
         incidents: [{service: api, title: Disk full}]
         oncalls: [{user: Ada, escalation_policy: Default}]
-        change_events: [{service: api, summary: Deployed v2}]
+        change_events: [{service: api, summary: Deployed v2, links: [{href: ..., text: ...}]}]
         standards: {api: [{id: S1, name: Has runbook, type: custom, active: true, pass: false}]}
         metrics: {api: {mean_seconds_to_resolve: 600}}
 
@@ -282,6 +282,7 @@ def _apply_objects(state: SeededState, account: SandboxAccount, spec: dict[str, 
                 "service_ids": _ids(account, account.services, [event["service"]], "service"),
                 "integration_id": event.get("integration"),
                 "custom_details": event.get("custom_details", {}),
+                "links": list(event.get("links") or []),
             }
         )
     for ref, standards in (spec.get("standards") or {}).items():
@@ -389,6 +390,7 @@ def dump_seed(state: SeededState) -> dict[str, Any]:
                         "source": c["source"],
                         "integration": c["integration_id"],
                         "custom_details": c["custom_details"],
+                        "links": c.get("links") or [],
                     }
                     for c in account.change_events
                     if c["service_ids"]
