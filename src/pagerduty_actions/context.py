@@ -1,7 +1,8 @@
-"""What a handler gets besides its input: the run's flags, a log, and the adapters.
+"""What a handler gets besides its input and its services: the run's flags, a log, progress.
 
 Handlers never see HTTP. They read ``ctx.dry_run``, write ``ctx.log(...)`` lines that come
-back to the template author, and reach PagerDuty, git and the store through ``ctx.services``.
+back to the template author, and note ``ctx.progress``; the adapters they use (PagerDuty, the
+store, the config, ...) are not here but passed to ``run`` by name (see ``registry.PROVIDERS``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from .services import Services
 
 _LOG = logging.getLogger("pagerduty_actions.action")
 ProgressSink = Callable[[dict[str, Any] | None], None]
@@ -49,7 +48,6 @@ class RunProgress:
 class ActionContext:
     action_id: str
     dry_run: bool
-    services: Services
     caller: str = "anonymous"
     initiator: str | None = None
     request_id: str | None = None

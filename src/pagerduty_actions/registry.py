@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import inspect
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from types import ModuleType
@@ -53,9 +55,11 @@ from .store.idempotency import (
     IdempotencyLeaseLost,
     Reservation,
 )
+from .sync import service as sync_service
 from .validation import check_action_input, describe_errors, input_validator
 
-Handler = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]
+# ``run(ctx, payload, **services)``: the services are the keyword-only parameters it names.
+Handler = Callable[..., dict[str, Any]]
 ErrorMapper = Callable[[BaseException], ActionError | None]
 _LOG = logging.getLogger("pagerduty_actions.registry")
 _MANIFEST_KEYS = {"id", "description", "supportsDryRun", "examples"}
@@ -65,6 +69,19 @@ _RETIRED_KEYS = {
     "pagerduty_actions/handlers/__init__.py HANDLERS",
     "schema": "the schemas are found by name: schemas/actions/<name>.input.json and "
     ".output.json, <name> being the manifest's own file name",
+}
+
+
+# What a handler may be given: it names one as a keyword-only parameter of its ``run``, and
+# the registry makes it from this process's Services for each run. Handlers never see
+# Services itself, so each one's needs are in its signature.
+PROVIDERS: dict[str, Callable[[Services], object]] = {
+    "config": lambda services: services.config,
+    "db": lambda services: services.db,
+    "pagerduty": lambda services: services.pagerduty,
+    "work_dir": lambda services: services.work_dir(),
+    # the one sync operation (sync/service.py), bound to these services
+    "start_sync": lambda services: partial(sync_service.start, services),
 }
 
 
@@ -78,6 +95,7 @@ class ActionSpec:
     name: str
     description: str
     handler: Handler
+    needs: tuple[str, ...]
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
     supports_dry_run: bool
@@ -174,6 +192,26 @@ def _bound_handler(module: ModuleType) -> tuple[str, Handler]:
     return action_id, run
 
 
+def _needs(module: ModuleType, run: Handler) -> tuple[str, ...]:
+    """The services ``run`` asks for: its keyword-only parameters, each named after a
+    provider; ``run(ctx, payload, *, pagerduty, db)`` is given the client pool and database."""
+    params = list(inspect.signature(run).parameters.values())
+    positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    if len(positional) != 2:
+        raise RegistryError(
+            f"{module.__name__}.run must take (ctx, payload) and then, keyword-only, the "
+            f"services it needs (known: {', '.join(sorted(PROVIDERS))})"
+        )
+    needs = tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    unknown = [n for n in needs if n not in PROVIDERS]
+    if unknown:
+        raise RegistryError(
+            f"{module.__name__}.run asks for {', '.join(map(repr, unknown))}, which no service "
+            f"provides; known: {', '.join(sorted(PROVIDERS))}"
+        )
+    return needs
+
+
 def load_action(module: ModuleType, actions_dir: Path, schemas_dir: Path) -> ActionSpec:
     """One action from its handler module and the files named after it:
     ``<actions_dir>/<name>.yaml`` and ``<schemas_dir>/<name>.input.json|.output.json``."""
@@ -213,6 +251,7 @@ def load_action(module: ModuleType, actions_dir: Path, schemas_dir: Path) -> Act
         name=name,
         description=str(raw["description"]).strip(),
         handler=run,
+        needs=_needs(module, run),
         input_schema=_load_schema(schemas_dir / f"{name}.input.json", path),
         output_schema=_load_schema(schemas_dir / f"{name}.output.json", path),
         supports_dry_run=bool(raw.get("supportsDryRun", False)),
@@ -379,7 +418,6 @@ class Registry:
         ctx = ActionContext(
             action_id=spec.id,
             dry_run=dry_run,
-            services=services,
             caller=caller.name,
             initiator=initiator,
             request_id=request_id,
@@ -388,9 +426,9 @@ class Registry:
         try:
             if store is not None and reservation is not None:
                 with _heartbeat(store, reservation):
-                    output = self._call_handler(spec, ctx, payload)
+                    output = self._call_handler(spec, ctx, payload, services)
             else:
-                output = self._call_handler(spec, ctx, payload)
+                output = self._call_handler(spec, ctx, payload, services)
         except BaseException:
             if store is not None and reservation is not None:
                 _quietly(lambda: store.release(reservation))
@@ -404,10 +442,11 @@ class Registry:
         return result
 
     def _call_handler(
-        self, spec: ActionSpec, ctx: ActionContext, payload: dict[str, Any]
+        self, spec: ActionSpec, ctx: ActionContext, payload: dict[str, Any], services: Services
     ) -> dict[str, Any]:
         try:
-            output = spec.handler(ctx, payload)
+            given = {name: PROVIDERS[name](services) for name in spec.needs}
+            output = spec.handler(ctx, payload, **given)
         except ActionError:
             raise
         except Exception as exc:
@@ -419,7 +458,7 @@ class Registry:
                 f"{spec.id} failed unexpectedly; the server log has the details "
                 f"(request id {ctx.request_id or 'n/a'})"
             ) from exc
-        if ctx.services.sandbox_mode and isinstance(output, dict):
+        if services.sandbox_mode and isinstance(output, dict):
             output = {**output, "sandbox": True}
         problems = describe_errors(self._validators[spec.id][1], output)
         if problems:

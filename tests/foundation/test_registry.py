@@ -45,6 +45,14 @@ def run(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def run_needing_a_mailer(ctx: Any, payload: dict[str, Any], *, mailer: Any) -> dict[str, Any]:
+    return {}
+
+
+def run_with_services_positional(ctx: Any, payload: Any, db: Any) -> dict[str, Any]:
+    return {}
+
+
 def test_project_registry_loads_every_listed_handler() -> None:
     registry = Registry.load()
     assert sorted(s.id for s in registry.specs()) == sorted(m.ACTION_ID for m in HANDLERS)
@@ -101,6 +109,14 @@ def test_broken_manifest_fails_at_load(tmp_path: Path, manifest: str, fragment: 
         ({"run": run}, "has no ACTION_ID"),
         ({"ACTION_ID": "x:y"}, "has no run function"),
         ({"ACTION_ID": "test:echo", "run": run}, "also in"),
+        (
+            {"ACTION_ID": "x:y", "run": run_needing_a_mailer},
+            "asks for 'mailer', which no service provides; known: config, db, pagerduty",
+        ),
+        (
+            {"ACTION_ID": "x:y", "run": run_with_services_positional},
+            "must take (ctx, payload) and then, keyword-only, the services",
+        ),
     ],
 )
 def test_broken_handler_module_fails_at_load(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, Required, TypedDict
 
 from ruamel.yaml import YAML
 
@@ -27,6 +28,7 @@ from ..catalog import (
     set_annotations,
 )
 from ..catalog.annotation_keys import ACCOUNT, INTEGRATION_KEY, SERVICE_ID
+from ..config import Config
 from ..context import ActionContext
 from ..errors import InputError
 from ..pagerduty.resources import integrations, services
@@ -36,6 +38,40 @@ from ..sync.sources import integration_key_index
 from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxError
 
 ACTION_ID = "pagerduty:entity:annotate"
+
+
+class Annotations(TypedDict, total=False):
+    serviceId: str | None
+    integrationKey: bool | str
+    account: str
+    remove: bool
+    other: dict[str, str]
+
+
+class CommitAuthor(TypedDict):
+    name: str
+    email: str
+
+
+class EntityAnnotateInput(TypedDict, total=False):
+    """``schemas/actions/entity_annotate.input.json`` (a test keeps the two in step)."""
+
+    repoUrl: Required[str]
+    catalogPath: str
+    branch: str
+    entityRef: str
+    account: str
+    annotations: Required[Annotations]
+    replace: bool
+    delivery: Literal["pull-request", "commit"]
+    title: str
+    body: str
+    draft: bool
+    commitMessage: str
+    author: CommitAuthor
+    refreshCatalog: bool
+
+
 MASK = "********"
 PLANNED_SERVICE_ID = "<id of the service to be created>"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{20,64}\Z")
@@ -45,11 +81,18 @@ _ENTITY_ERRORS = (AmbiguousEntityError, EntityNotFoundError, InvalidEntityRefErr
 _BODY_RENDERER = TemplateRenderer(jinja_style=True)
 
 
-def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
-    integrations_config = ctx.services.config.section("integrations")
+def run(
+    ctx: ActionContext,
+    payload: EntityAnnotateInput,
+    *,
+    config: Config,
+    pagerduty: pd.ClientPool,
+    work_dir: Path,
+) -> dict[str, Any]:
+    integrations_config = config.section("integrations")
     location = parse_repo_url(payload["repoUrl"], integrations_config)
     removing = bool(payload["annotations"].get("remove"))
-    to_set, service_url = ({}, None) if removing else _annotations_to_set(ctx, payload)
+    to_set, service_url = ({}, None) if removing else _annotations_to_set(ctx, payload, pagerduty)
     catalog_path = payload.get("catalogPath", "catalog-info.yaml")
     edit = _AnnotationEdit(
         entity_ref=payload.get("entityRef"),
@@ -78,14 +121,14 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
         draft=bool(payload.get("draft", False)),
         author=payload.get("author"),
         dry_run=ctx.dry_run,
-        work_dir=ctx.services.work_dir(),
+        work_dir=work_dir,
     )
     delivered = deliver(request)
     entity_ref = delivered.reports.get(catalog_path) or entity_hint
     _log_outcome(ctx, delivered, entity_ref, mode)
     refreshed = False
     if payload.get("refreshCatalog") and delivered.changed and not ctx.dry_run and mode == "commit":
-        refreshed = _refresh(ctx, entity_ref)
+        refreshed = _refresh(ctx, config, entity_ref)
     return {
         "changed": delivered.changed,
         "commitSha": delivered.commit_sha,
@@ -133,12 +176,12 @@ class _AnnotationEdit:
 
 
 def _annotations_to_set(
-    ctx: ActionContext, payload: dict[str, Any]
+    ctx: ActionContext, payload: EntityAnnotateInput, pagerduty: pd.ClientPool
 ) -> tuple[dict[str, str], str | None]:
     """Resolve what to write: the service id (given, or found from a key), the account when
     it is not the default, the integration key only when asked, and any other keys."""
     wanted = payload["annotations"]
-    client = ctx.services.pagerduty_client(payload.get("account"))
+    client = pagerduty.get(payload.get("account"))
     service_id = wanted.get("serviceId")
     key = wanted.get("integrationKey")
     if isinstance(key, str) and not _KEY_SHAPE.match(key):
@@ -249,7 +292,7 @@ def _entity_error(exc: CatalogError) -> InputError:
 
 
 def _body(
-    payload: dict[str, Any],
+    payload: EntityAnnotateInput,
     to_set: dict[str, str],
     removing: bool,
     service_url: str | None,
@@ -301,8 +344,8 @@ def _log_outcome(
         )
 
 
-def _refresh(ctx: ActionContext, entity_ref: str) -> bool:
-    backstage = ctx.services.config.section("backstage")
+def _refresh(ctx: ActionContext, config: Config, entity_ref: str) -> bool:
+    backstage = config.section("backstage")
     if not backstage.get("baseUrl"):
         ctx.warn(
             "refreshCatalog: backstage.baseUrl is not configured; "

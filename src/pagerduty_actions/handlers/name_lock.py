@@ -13,8 +13,9 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..context import ActionContext
+from ..config import Config
 from ..errors import ConflictError
+from ..store import Database
 from ..store.heartbeat import LeaseBusy, hold_lease
 from ..store.leases import LeaseStore
 
@@ -27,17 +28,11 @@ def lease_name(account: str, service_name: str) -> str:
 
 
 @contextmanager
-def service_name_lock(ctx: ActionContext, account: str, service_name: str) -> Iterator[None]:
-    """Hold the name for the ``with`` block; 409 with Retry-After if it stays busy.
-
-    Without a database (tests and tools that run handlers bare) there is nothing to share,
-    and a lost race is still turned into a reuse by the caller.
-    """
-    db = ctx.services.db
-    if db is None:
-        yield
-        return
-    section = ctx.services.config.section("idempotency")
+def service_name_lock(
+    db: Database, config: Config, account: str, service_name: str
+) -> Iterator[None]:
+    """Hold the name for the ``with`` block; 409 with Retry-After if it stays busy."""
+    section = config.section("idempotency")
     retry_after = float(section.get("retryAfterSeconds", 2))
     try:
         with hold_lease(

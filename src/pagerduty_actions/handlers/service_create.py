@@ -26,13 +26,15 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 
 from .. import pagerduty as pd
+from ..config import Config
 from ..context import ActionContext
 from ..errors import ActionError, ConflictError, InputError
 from ..pagerduty.resources import abilities, alert_grouping, integrations, services
 from ..pagerduty.write_recorder import PagerDutyApi, WriteRecorder
+from ..store import Database
 from . import lookups
 from .errors import map_pagerduty_error
 from .grouping import (
@@ -51,6 +53,54 @@ from .rollback import Rollback, confirmed_delete, failed_after_rollback
 FRESH_404_SECONDS = 8.0
 
 ACTION_ID = "pagerduty:service:create"
+
+
+class GroupingByType(TypedDict, total=False):
+    type: Required[Literal["time", "intelligent", "content_based", "content_based_intelligent"]]
+    config: dict[str, Any]
+    name: str
+    required: bool
+
+
+class GroupingBySetting(TypedDict, total=False):
+    settingId: Required[str]
+    required: bool
+
+
+class AutoPause(TypedDict, total=False):
+    enabled: Required[bool]
+    timeout: Literal[120, 180, 300, 600, 900] | None
+
+
+class EventsIntegration(TypedDict, total=False):
+    type: Required[Literal["events_api_v2"]]
+    name: str
+
+
+class VendorIntegration(TypedDict, total=False):
+    vendor: Required[str]
+    name: str
+
+
+class ServiceCreateInput(TypedDict, total=False):
+    """``schemas/actions/service_create.input.json`` (a test keeps the two in step)."""
+
+    name: Required[str]
+    description: str
+    account: str
+    escalationPolicyId: str
+    escalationPolicyName: str
+    alertGrouping: (
+        Literal["intelligent", "time", "content_based"] | GroupingByType | GroupingBySetting
+    )
+    autoPauseNotifications: AutoPause
+    acknowledgementTimeout: int | None
+    autoResolveTimeout: int | None
+    urgency: Literal["high", "low", "severity_based"]
+    teams: list[str]
+    integrations: list[EventsIntegration | VendorIntegration]
+    ifExists: Literal["fail", "reuse"]
+    alertCreation: str
 
 
 @dataclass(frozen=True)
@@ -95,12 +145,19 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
-    client = ctx.services.pagerduty_client(payload.get("account"))
+def run(
+    ctx: ActionContext,
+    payload: ServiceCreateInput,
+    *,
+    pagerduty: pd.ClientPool,
+    db: Database,
+    config: Config,
+) -> dict[str, Any]:
+    client = pagerduty.get(payload.get("account"))
     prepared = _prepare(ctx, client, payload)
     if ctx.dry_run:
         return _dry_run(ctx, WriteRecorder(client), prepared)
-    with service_name_lock(ctx, prepared.account, prepared.name):
+    with service_name_lock(db, config, prepared.account, prepared.name):
         resumed = _resume(ctx, client, prepared)
         if resumed is not None:
             return resumed
@@ -129,7 +186,9 @@ def _dry_run(ctx: ActionContext, recorder: WriteRecorder, prepared: Prepared) ->
 # --------------------------------------------------------------------------- preparation
 
 
-def _prepare(ctx: ActionContext, client: pd.PagerDutyClient, payload: dict[str, Any]) -> Prepared:
+def _prepare(
+    ctx: ActionContext, client: pd.PagerDutyClient, payload: ServiceCreateInput
+) -> Prepared:
     if "alertCreation" in payload:
         ctx.warn(
             "alertCreation is deprecated and ignored: PagerDuty services always create alerts "
@@ -163,19 +222,17 @@ def _prepare(ctx: ActionContext, client: pd.PagerDutyClient, payload: dict[str, 
     )
 
 
-def _service_body(payload: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+def _service_body(payload: ServiceCreateInput, policy: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": payload["name"],
         "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
     }
     if payload.get("description"):
         body["description"] = payload["description"]
-    for key, field_name in (
-        ("acknowledgementTimeout", "acknowledgement_timeout"),
-        ("autoResolveTimeout", "auto_resolve_timeout"),
-    ):
-        if key in payload:
-            body[field_name] = payload[key]
+    if "acknowledgementTimeout" in payload:
+        body["acknowledgement_timeout"] = payload["acknowledgementTimeout"]
+    if "autoResolveTimeout" in payload:
+        body["auto_resolve_timeout"] = payload["autoResolveTimeout"]
     if payload.get("urgency"):
         body["incident_urgency_rule"] = {"type": "constant", "urgency": payload["urgency"]}
     pause = payload.get("autoPauseNotifications")
@@ -246,11 +303,11 @@ def _check_ability(
 
 
 def _integration_specs(
-    client: pd.PagerDutyClient, wanted: list[dict[str, Any]]
+    client: pd.PagerDutyClient, wanted: list[EventsIntegration | VendorIntegration]
 ) -> list[IntegrationSpec]:
     specs: list[IntegrationSpec] = []
     for index, item in enumerate(wanted):
-        if item.get("type") == "events_api_v2":
+        if "type" in item:
             name = item.get("name", "Events API v2")
             specs.append(
                 IntegrationSpec(
