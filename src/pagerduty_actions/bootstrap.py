@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import StartupError
@@ -24,16 +25,40 @@ from .pagerduty import (
     PagerDutyError,
 )
 from .redaction import register_secret
-from .services import Services
+from .services import NoSandbox, Services
 from .store import Database, DatabaseUnavailable, IdempotencyStore
-from .store.encryption import KEY_FILE, EncryptionKeyError
+from .store.encryption import KEY_FILE, EncryptionKeyError, RecordCipher
 from .store.retention import RetentionPolicy, RetentionPruner
 from .work_area import WorkArea
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxServer
 
 _LOG = logging.getLogger("pagerduty_actions.startup")
 
 
 def build_services(config: Config, *, migrate: bool = True, check_scopes: bool = True) -> Services:
+    """Every adapter, made now so a problem stops start-up; what is made is closed again
+    when a later piece fails."""
+    with ExitStack() as made:
+        db = _database(config, migrate=migrate)
+        made.callback(db.dispose)
+        work = _claim_work_area(config)
+        made.callback(work.close)
+        cipher = _prepare_encryption(config, db, seal_old_rows=migrate)
+        sandbox, pool = _pagerduty(config)
+        made.callback(sandbox.stop)
+        made.callback(pool.close)
+        services = Services(
+            config=config, db=db, pagerduty=pool, sandbox=sandbox, work=work, cipher=cipher
+        )
+        made.pop_all()
+    if check_scopes:
+        services.startup_problems.update(check_oauth_scopes(services))
+    return services
+
+
+def _database(config: Config, *, migrate: bool) -> Database:
     db = Database(config.database_url)
     if migrate:
         try:
@@ -43,17 +68,7 @@ def build_services(config: Config, *, migrate: bool = True, check_scopes: bool =
             raise StartupError(
                 f"{exc}. Check database.url in {config.source} and that the server is running."
             ) from None
-    services = Services(config=config, db=db)
-    try:
-        _claim_work_area(services)
-        _prepare_encryption(services, seal_old_rows=migrate)
-        _attach_pagerduty(services)
-    except StartupError:
-        services.close()
-        raise
-    if check_scopes:
-        services.startup_problems.update(check_oauth_scopes(services))
-    return services
+    return db
 
 
 def check_oauth_scopes(services: Services) -> dict[str, str]:
@@ -64,9 +79,7 @@ def check_oauth_scopes(services: Services) -> dict[str, str]:
     still starts (PagerDuty may be briefly unreachable), and the action that needs the scope
     fails with PagerDuty's 403. API-token accounts are not scoped and cost no call here.
     """
-    if services.pagerduty is None or not any(
-        isinstance(a.auth, OAuthSettings) for a in services.pagerduty.accounts
-    ):
+    if not any(isinstance(a.auth, OAuthSettings) for a in services.pagerduty.accounts):
         return {}
     problems: dict[str, str] = {}
     try:
@@ -84,54 +97,54 @@ def check_oauth_scopes(services: Services) -> dict[str, str]:
     return problems
 
 
-def _claim_work_area(services: Services) -> None:
+def _claim_work_area(config: Config) -> WorkArea:
     """Sweep the work folders of processes that died, and claim this process's (see
     work_area); a data dir we cannot write to is a start-up error, not a failing request."""
     try:
-        services.work = WorkArea.claim(services.config.data_dir)
+        return WorkArea.claim(config.data_dir)
     except OSError as exc:
         raise StartupError(
-            f"dataDir {services.config.data_dir}: cannot keep work folders in it "
+            f"dataDir {config.data_dir}: cannot keep work folders in it "
             f"({exc.strerror or exc}); set dataDir (or serve --data-dir) to a writable folder"
         ) from None
 
 
-def _prepare_encryption(services: Services, *, seal_old_rows: bool) -> None:
+def _prepare_encryption(config: Config, db: Database, *, seal_old_rows: bool) -> RecordCipher:
     """Load (or generate) the key that encrypts stored idempotency responses, and encrypt the
     rows an older version wrote in clear; a key that cannot be used stops start-up."""
     try:
-        cipher = services.record_cipher()
+        cipher = RecordCipher.from_config(config)
     except EncryptionKeyError as exc:
-        raise StartupError(f"{exc} (config: {services.config.source})") from None
-    db = services.db
-    assert db is not None
-    if db.dialect != "sqlite" and not services.config.section("idempotency").get("encryptionKey"):
+        raise StartupError(f"{exc} (config: {config.source})") from None
+    if db.dialect != "sqlite" and not config.section("idempotency").get("encryptionKey"):
         _LOG.warning(
             "idempotency.encryptionKey is not set: stored responses are encrypted with the key "
             "generated in %s; every server process sharing this database needs the same key, "
             "so set idempotency.encryptionKey in each",
-            services.config.data_dir / KEY_FILE,
+            config.data_dir / KEY_FILE,
         )
     if not seal_old_rows:
-        return
+        return cipher
     try:
         sealed = IdempotencyStore(db, cipher=cipher).seal_clear_rows()
         if sealed:
             db.purge_freed_space()
     except DatabaseUnavailable as exc:
-        raise StartupError(f"{exc}. Check database.url in {services.config.source}.") from None
+        raise StartupError(f"{exc}. Check database.url in {config.source}.") from None
     if sealed:
         _LOG.info("encrypted %d idempotency value(s) stored in clear by an older version", sealed)
+    return cipher
 
 
-def _attach_pagerduty(services: Services) -> None:
-    config = services.config
+def _pagerduty(config: Config) -> tuple[SandboxServer | NoSandbox, ClientPool]:
+    """The client pool of the configured accounts; with no credentials, of the built-in
+    sandbox, started here."""
     section = config.section("pagerDuty")
+    sandbox: SandboxServer | NoSandbox = NoSandbox()
     if not config.has_pagerduty_credentials:
         from .sandbox import DEFAULT_TOKEN, sandbox_server
 
         sandbox = sandbox_server(persist_path=config.data_dir / "sandbox-state.json")
-        services.sandbox = sandbox
         section = {
             "apiToken": DEFAULT_TOKEN,
             "apiBaseUrl": sandbox.base_url,
@@ -147,8 +160,9 @@ def _attach_pagerduty(services: Services) -> None:
     try:
         accounts = AccountSet.from_config(section)
     except AccountConfigError as exc:
+        sandbox.stop()
         raise StartupError(f"pagerDuty in {config.source} is not usable: {exc}") from None
-    services.pagerduty = ClientPool(accounts)
+    return sandbox, ClientPool(accounts)
 
 
 def _register_secrets(section: Mapping[str, Any]) -> None:
@@ -188,11 +202,8 @@ def _read_token(path: Path) -> str | None:
     return value or None
 
 
-def start_retention(services: Services) -> RetentionPruner | None:
-    """``serve``'s wiring: start the pruner, stopped by ``services.close()`` (None without a
-    database)."""
-    if services.db is None:
-        return None
+def start_retention(services: Services) -> RetentionPruner:
+    """``serve``'s wiring: start the pruner, stopped by ``services.close()``."""
     pruner = RetentionPruner(services.db, RetentionPolicy.from_config(services.config)).start()
     services.extras["retention"] = pruner
     return pruner

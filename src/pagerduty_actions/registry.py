@@ -357,8 +357,7 @@ class Registry:
             if dry_run and not spec.supports_dry_run:
                 raise InputError(f"{action_id} does not support dry run")
             self.validate_input(action_id, payload)
-            if services.db is not None:
-                _require_db(services)
+            _require_db(services)
             result = self._run_once(
                 spec, payload, services, dry_run, caller, initiator, idempotency_key, request_id
             )
@@ -384,11 +383,7 @@ class Registry:
         idempotency_key: str | None,
         request_id: str | None,
     ) -> RunResult:
-        store = (
-            _idempotency_store(services)
-            if (idempotency_key and not dry_run and services.db is not None)
-            else None
-        )
+        store = _idempotency_store(services) if (idempotency_key and not dry_run) else None
         reservation = None
         if store is not None and idempotency_key:
             try:
@@ -493,10 +488,8 @@ class Registry:
         started: datetime,
         duration_ms: int,
     ) -> None:
-        if services.db is None:
-            return
         _quietly(
-            lambda: AuditLog(services.db).record(  # type: ignore[arg-type]
+            lambda: AuditLog(services.db).record(
                 action_id=action_id,
                 caller=caller.name,
                 initiator=initiator,
@@ -511,7 +504,6 @@ class Registry:
 
 
 def _require_db(services: Services) -> None:
-    assert services.db is not None
     try:
         services.db.ping()
     except DatabaseUnavailable as exc:
@@ -519,11 +511,10 @@ def _require_db(services: Services) -> None:
 
 
 def _idempotency_store(services: Services) -> IdempotencyStore:
-    assert services.db is not None
     section = services.config.section("idempotency")
     return IdempotencyStore(
         services.db,
-        cipher=services.record_cipher(),
+        cipher=services.cipher,
         retention_hours=float(section.get("retentionHours", DEFAULT_RETENTION_HOURS)),
         lease_seconds=float(section.get("leaseSeconds", 30)),
         wait_seconds=float(section.get("waitSeconds", 0)),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import Config, validate_config
 from pagerduty_actions.entity_page import (
     EntityPageReader,
@@ -19,7 +21,6 @@ from pagerduty_actions.entity_page import (
 from pagerduty_actions.errors import ConfigError
 from pagerduty_actions.pagerduty import AccountSet, ClientPool, UnknownAccountError
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
-from pagerduty_actions.services import Services
 
 SEED = {
     "accounts": [
@@ -125,13 +126,19 @@ def test_path_params_are_quoted_and_kept_per_path(pd: SandboxServer, pool: Clien
     assert len(pd.state.log.entries("GET", f"/services/{service_id}")) == 1
 
 
-def test_the_process_has_one_reader_built_from_the_entity_page_config(pool: ClientPool) -> None:
-    config = validate_config({"entityPage": {"cacheSeconds": 2, "readOnly": True}})
-    services = Services(config=config, pagerduty=pool)
-    reader = entity_page_reader(services)
-    assert entity_page_reader(services) is reader
-    assert reader.settings.cache_seconds == 2 and reader.settings.read_only
-    assert reader.cache.ttl_seconds == 2
+def test_the_process_has_one_reader_built_from_the_entity_page_config(tmp_path: Path) -> None:
+    config = validate_config(
+        {"entityPage": {"cacheSeconds": 2, "readOnly": True}, "dataDir": str(tmp_path)}
+    )
+    services = build_services(config)
+    try:
+        reader = entity_page_reader(services)
+        assert entity_page_reader(services) is reader
+        assert reader.pool is services.pagerduty
+        assert reader.settings.cache_seconds == 2 and reader.settings.read_only
+        assert reader.cache.ttl_seconds == 2
+    finally:
+        services.close()
 
 
 def test_entity_page_config_defaults_and_bad_values() -> None:

@@ -100,7 +100,7 @@ def test_the_generated_key_is_private_and_kept(tmp_path: Path, database_url: str
     path = tmp_path / "d" / "idempotency.key"
     try:
         assert oct(path.stat().st_mode & 0o777) == "0o600"
-        assert RecordCipher.from_config(config).open(services.record_cipher().seal("x"), "") == "x"
+        assert RecordCipher.from_config(config).open(services.cipher.seal("x"), "") == "x"
     finally:
         services.close()
 
@@ -184,7 +184,7 @@ def test_rows_an_older_version_wrote_in_clear_are_encrypted_at_start_up(
         raw = stored_bytes(database_url)
         assert b"0123456789abcdef0123456789abcdef" not in raw and b"PABC123" not in raw
         assert services.db is not None
-        store = IdempotencyStore(services.db, cipher=services.record_cipher())
+        store = IdempotencyStore(services.db, cipher=services.cipher)
         assert store.reserve("backstage", "old-done", "a", "h").response == {
             **clear,
             "dryRun": False,

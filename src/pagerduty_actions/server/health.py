@@ -20,13 +20,12 @@ def readyz() -> tuple[Response, int]:
     services = app_state().services
     checks: dict[str, str] = {}
     ready = True
-    if services.db is not None:
-        try:
-            services.db.ping()
-            checks["database"] = "ok"
-        except DatabaseUnavailable as exc:
-            checks["database"] = str(exc)
-            ready = False
+    try:
+        services.db.ping()
+        checks["database"] = "ok"
+    except DatabaseUnavailable as exc:
+        checks["database"] = str(exc)
+        ready = False
     # Survivable start-up findings (an OAuth scope not granted) are shown, not fatal: the
     # actions that do not need the scope still work.
     checks.update(services.startup_problems)

@@ -73,8 +73,6 @@ class Metrics:
         """Count every sync run this process ends, and seed the last success from the
         database (a restart keeps it)."""
         services.extras.setdefault(FINISHED, []).append(self.sync_ended)
-        if services.db is None:
-            return
         try:
             last = SyncRunStore(services.db).last_succeeded_at()
         except Exception:  # the database is checked by /readyz; the gauge fills on next run

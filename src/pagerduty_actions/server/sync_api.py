@@ -11,7 +11,7 @@ from .. import pagerduty as pd
 from ..catalog import InvalidEntityRefError, normalise_ref, parse_entity_ref
 from ..catalog.backstage_api import BackstageCatalogClient
 from ..catalog.files import load_catalog_files
-from ..errors import InputError, NotAllowedError, NotFoundError, ServiceUnavailableError
+from ..errors import InputError, NotAllowedError, NotFoundError
 from ..pagerduty.resources import services as pd_services
 from ..redaction import QUOTE_LIMIT, clip
 from ..services import Services
@@ -43,10 +43,7 @@ def _may_sync() -> None:
 
 
 def _services() -> Services:
-    services = app_state().services
-    if services.db is None:
-        raise ServiceUnavailableError("the database is not configured")
-    return services
+    return app_state().services
 
 
 def _caller() -> str:
@@ -88,7 +85,7 @@ def _setting_id(setting_id: str) -> tuple[str, ...]:
 def get_setting(setting_id: str) -> Response:
     _setting_id(setting_id)
     services = _services()
-    stored = SettingsStore(services.db).get(setting_id)  # type: ignore[arg-type]
+    stored = SettingsStore(services.db).get(setting_id)
     default = services.config.section("sync").get("strategy", "disabled")
     return jsonify(
         {
@@ -109,7 +106,7 @@ def put_setting(setting_id: str) -> Response:
             f"value must be one of {', '.join(allowed)}",
             details=[{"path": "$.value", "message": f"{value!r} is not one of {list(allowed)}"}],
         )
-    SettingsStore(_services().db).put(setting_id, value, by=_caller())  # type: ignore[arg-type]
+    SettingsStore(_services().db).put(setting_id, value, by=_caller())
     return jsonify({"id": setting_id, "value": value, "stored": True})
 
 
@@ -148,7 +145,7 @@ def put_mapping(entity_ref: str) -> Response:
         )
     account = _mapping_account(body.get("account"))
     _check_mapping_target(_services(), ref, service_id, account)
-    MappingStore(_services().db).put(ref, service_id, account, by=_caller())  # type: ignore[arg-type]
+    MappingStore(_services().db).put(ref, service_id, account, by=_caller())
     return jsonify({"entityRef": ref, "serviceId": service_id, "source": "override"})
 
 
@@ -194,8 +191,6 @@ def _check_mapping_target(
                 }
             )
         if service_id is not None and not problems:  # no PagerDuty read for a refused entity
-            if services.pagerduty is None:
-                raise ServiceUnavailableError("PagerDuty is not configured")
             client = services.pagerduty_client(account)
             try:
                 pd_services.get(client, service_id)
@@ -224,8 +219,7 @@ def _mapping_account(value: Any) -> str | None:
     """A mapping's ``account``: absent or null (the default account) or a configured id."""
     if value is None:
         return None
-    pool = _services().pagerduty
-    known = pool.accounts.ids if pool is not None else []
+    known = _services().pagerduty.accounts.ids
     if isinstance(value, str) and value in known:
         return value
     listed = ", ".join(sorted(known)) or "none configured"
@@ -241,6 +235,6 @@ def _mapping_account(value: Any) -> str | None:
 @bp.delete("/v2/mappings/<path:entity_ref>")
 def delete_mapping(entity_ref: str) -> tuple[str, int]:
     ref = _entity_ref(entity_ref)
-    if not MappingStore(_services().db).delete(ref):  # type: ignore[arg-type]
+    if not MappingStore(_services().db).delete(ref):
         raise NotFoundError(f"no stored mapping for {ref}")
     return "", 204

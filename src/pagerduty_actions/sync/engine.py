@@ -53,10 +53,9 @@ class SyncOptions:
 def effective_strategy(services: Services, requested: str | None) -> Strategy:
     if requested:
         return Strategy(requested)
-    if services.db is not None:
-        stored = SettingsStore(services.db).get(STRATEGY_SETTING)
-        if stored:
-            return Strategy(str(stored))
+    stored = SettingsStore(services.db).get(STRATEGY_SETTING)
+    if stored:
+        return Strategy(str(stored))
     return Strategy(str(services.config.section("sync").get("strategy", "disabled")))
 
 
@@ -105,7 +104,7 @@ class SyncEngine:
         graph = load_catalog(self.services, problems)
         problems += resolve_depends_on(graph)
         keys = key_index(client, graph)
-        overrides = MappingStore(self.services.db).overrides() if self.services.db else {}
+        overrides = MappingStore(self.services.db).overrides()
         mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)
         mapped = sorted(mapping.service_to_entity)
         total = len(mapped)

@@ -20,7 +20,7 @@ from .mapping import build_mapping
 def current_mappings(services: Services, account: str | None = None) -> list[dict[str, Any]]:
     graph = load_catalog(services)  # claims only: dependsOn entries are not resolved
     keys = key_index(services.pagerduty_client(account), graph)
-    overrides = MappingStore(services.db).overrides() if services.db else {}
+    overrides = MappingStore(services.db).overrides()
     mapping = build_mapping(graph, overrides=overrides, key_to_service=keys)
     return [
         {

@@ -108,7 +108,6 @@ class SyncRun:
     """A started run: holds the lease from construction until ``execute`` ends."""
 
     def __init__(self, services: Services, options: SyncOptions, started_by: str | None) -> None:
-        assert services.db is not None, "sync runs need the database"
         self.services = services
         self.options = options
         self.leases = LeaseStore(services.db)
@@ -303,7 +302,6 @@ def abandon_unfinished(services: Services) -> list[str]:
     """Close every run still marked ``running`` as ``abandoned``, its report rebuilt from
     what it recorded. Only the lease holder may call this (no live run is then marked
     running, save one that lost its lease: it stops writing and stores its own end later)."""
-    assert services.db is not None
     store = SyncRunStore(services.db)
     closed = []
     for row in store.unfinished():
@@ -326,8 +324,6 @@ def close_abandoned(services: Services, *, restarted: bool = False) -> list[str]
     its lease, when the lease can be had: it is free, expired, or held by a process of this
     machine that is gone. ``restarted``: called by a process that has just started (``serve``),
     so a holder with its own pid is an earlier incarnation. Returns the closed run ids."""
-    if services.db is None:
-        return []
     leases = LeaseStore(services.db)
     owner = leases.acquire(
         LEASE_NAME,

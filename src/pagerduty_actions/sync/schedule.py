@@ -35,7 +35,7 @@ def start_schedule(services: Services) -> SyncScheduler | None:
     """Start the scheduler when the config has ``sync.schedule.every`` (else None). ``serve``
     calls it once the app is built and stops the scheduler when the server stops."""
     every = (services.config.section("sync").get("schedule") or {}).get("every")
-    if not every or services.db is None:
+    if not every:
         return None
     try:
         seconds = parse_every(str(every))

@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..catalog import InvalidEntityRefError, normalise_ref
-from ..errors import InputError, ServiceUnavailableError
+from ..errors import InputError
 from ..paths import schema_path
 from ..services import Services
 from ..store.sync_runs import SyncRunStore
@@ -74,12 +74,10 @@ def start(
 ) -> SyncRun:
     """Validate and start a run (it holds the lease; call ``execute`` or
     ``start_in_background``). Raises the caller's error: 400 for bad input or no catalog,
-    409 when a run is going, 503 without a database or while the server stops. Against the
+    409 when a run is going, 503 while the server stops. Against the
     built-in sandbox, a run that would deliver to a hosted git repository is refused (400)
     before it writes, unless ``allow_real_git`` or ``sync.allowRealGit`` (see real_git)."""
     options = sync_options(payload, dry_run=dry_run, allow_real_git=allow_real_git)
-    if services.db is None:
-        raise ServiceUnavailableError("the database is not configured")
     try:
         if effective_strategy(services, options.strategy) is not Strategy.DISABLED:
             require_catalog_source(services)  # a 400 now, not a run failing later
@@ -121,8 +119,6 @@ def recent_runs(services: Services) -> list[dict[str, Any]]:
 
 
 def _store(services: Services) -> SyncRunStore:
-    if services.db is None:
-        raise ServiceUnavailableError("the database is not configured")
     return SyncRunStore(services.db)
 
 
