@@ -26,7 +26,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Required, TypedDict
+from typing import Any, Literal, NotRequired, Required, TypedDict
 
 from .. import pagerduty as pd
 from ..config import Config
@@ -56,30 +56,39 @@ ACTION_ID = "pagerduty:service:create"
 
 
 class GroupingByType(TypedDict, total=False):
+    """``alertGrouping`` as a new Alert Grouping Setting of ``type``."""
+
     type: Required[Literal["time", "intelligent", "content_based", "content_based_intelligent"]]
     config: dict[str, Any]
     name: str
     required: bool
 
 
-class GroupingBySetting(TypedDict, total=False):
-    settingId: Required[str]
-    required: bool
+class GroupingBySetting(TypedDict):
+    """``alertGrouping`` joining an existing setting; ``required: false`` makes a service
+    without grouping rather than fail on an account without the ability."""
+
+    settingId: str
+    required: NotRequired[bool]
 
 
-class AutoPause(TypedDict, total=False):
-    enabled: Required[bool]
-    timeout: Literal[120, 180, 300, 600, 900] | None
+class AutoPause(TypedDict):
+    enabled: bool
+    timeout: NotRequired[Literal[120, 180, 300, 600, 900] | None]
 
 
-class EventsIntegration(TypedDict, total=False):
-    type: Required[Literal["events_api_v2"]]
-    name: str
+class EventsIntegration(TypedDict):
+    """An ``integrations`` item: PagerDuty's Events API v2."""
+
+    type: Literal["events_api_v2"]
+    name: NotRequired[str]
 
 
-class VendorIntegration(TypedDict, total=False):
-    vendor: Required[str]
-    name: str
+class VendorIntegration(TypedDict):
+    """An ``integrations`` item: a vendor's integration, the vendor given by id or name."""
+
+    vendor: str
+    name: NotRequired[str]
 
 
 class ServiceCreateInput(TypedDict, total=False):
