@@ -114,9 +114,7 @@ def serve(
         overrides["dataDir"] = data_dir
     config = config.with_overrides(**overrides)
     json_logs = (log_format or config.log_format) == "json"
-    configure_logging(
-        log_format or config.log_format, str(config.section("logging").get("level", "INFO"))
-    )
+    configure_logging(log_format or config.log_format, config.log_level)
     require_writable_folder(
         config.data_dir,
         "dataDir",

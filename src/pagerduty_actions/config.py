@@ -7,11 +7,13 @@ with every offending key path at once, rather than failing on first use hours la
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,17 +26,20 @@ from .errors import ConfigError
 from .paths import schema_path
 from .validation import FORMAT_CHECKER, describe_errors
 
-DEFAULT_PORT = 7077
-DEFAULT_HOST = "127.0.0.1"
 _ENV_PATTERN = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass
 class Config:
-    """The validated configuration as plain data, with accessors for the common keys."""
+    """The validated configuration as plain data, with accessors for the common keys.
 
-    data: dict[str, Any] = field(default_factory=dict)
-    source: str = "embedded defaults"
+    Made by :func:`validate_config`, which fills in the schema's defaults (``default`` in
+    ``schemas/config.schema.json``, the one place they are written): a key with a default is
+    always present, so nothing here or elsewhere repeats a default value as a fallback.
+    """
+
+    data: dict[str, Any]
+    source: str
 
     def section(self, key: str) -> dict[str, Any]:
         value = self.data.get(key)
@@ -42,28 +47,28 @@ class Config:
 
     @property
     def host(self) -> str:
-        return str(self.section("server").get("host", DEFAULT_HOST))
+        return str(self.section("server")["host"])
 
     @property
     def port(self) -> int:
-        return int(self.section("server").get("port", DEFAULT_PORT))
+        return int(self.section("server")["port"])
 
     @property
     def threads(self) -> int:
-        return int(self.section("server").get("threads", 8))
+        return int(self.section("server")["threads"])
 
     @property
     def max_body_bytes(self) -> int:
-        return int(self.section("server").get("maxBodyBytes", 1024 * 1024))
+        return int(self.section("server")["maxBodyBytes"])
 
     @property
     def max_header_bytes(self) -> int:
         """The request line and headers together; waitress answers 431 past it."""
-        return int(self.section("server").get("maxHeaderBytes", 32 * 1024))
+        return int(self.section("server")["maxHeaderBytes"])
 
     @property
     def data_dir(self) -> Path:
-        return Path(str(self.data.get("dataDir", ".data")))
+        return Path(str(self.data["dataDir"]))
 
     @property
     def database_url(self) -> str:
@@ -78,7 +83,11 @@ class Config:
 
     @property
     def log_format(self) -> str:
-        return str(self.section("logging").get("format", "text"))
+        return str(self.section("logging")["format"])
+
+    @property
+    def log_level(self) -> str:
+        return str(self.section("logging")["level"])
 
     @property
     def has_pagerduty_credentials(self) -> bool:
@@ -89,7 +98,7 @@ class Config:
         """A copy with top-level keys replaced (used by the CLI's flags)."""
         data = json.loads(json.dumps(self.data))
         data.update(values)
-        return Config(data=data, source=self.source)
+        return Config(data=with_defaults(data, config_schema()), source=self.source)
 
 
 def substitute_env(value: Any, env: Mapping[str, str], path: str = "$") -> Any:
@@ -131,9 +140,41 @@ def _substitute(
     return result
 
 
+@cache
+def config_schema() -> dict[str, Any]:
+    """``schemas/config.schema.json``: the keys, their checks and their defaults."""
+    schema: dict[str, Any] = json.loads(
+        schema_path("config.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
 def _schema_validator() -> Draft202012Validator:
-    schema = json.loads(schema_path("config.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    return Draft202012Validator(config_schema(), format_checker=FORMAT_CHECKER)
+
+
+def with_defaults(data: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with every absent key that has a ``default`` in ``schema`` set to it: the
+    top-level keys and the keys of each top-level section (a section left out is made, so
+    ``server.port`` has its default in a file without ``server``). Defaults deeper down, or
+    behind a ``$ref``, are not applied: they belong to optional objects (an OAuth app, an
+    account) whose absence means something."""
+    filled = copy.deepcopy(dict(data))
+    for key, sub in (schema.get("properties") or {}).items():
+        if key not in filled and "default" in sub:
+            filled[key] = copy.deepcopy(sub["default"])
+        section_defaults = {
+            name: prop["default"]
+            for name, prop in (sub.get("properties") or {}).items()
+            if "default" in prop
+        }
+        if not section_defaults:
+            continue
+        section = filled.setdefault(key, {})
+        if isinstance(section, dict):
+            for name, value in section_defaults.items():
+                section.setdefault(name, copy.deepcopy(value))
+    return filled
 
 
 _SECRET_KEYS = frozenset(
@@ -159,7 +200,7 @@ def validate_config(
     ]
     if problems:
         raise ConfigError(problems, source)
-    return Config(data=dict(data), source=source)
+    return Config(data=with_defaults(data, config_schema()), source=source)
 
 
 def _within(path: str, ancestor: str) -> bool:

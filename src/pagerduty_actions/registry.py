@@ -49,7 +49,6 @@ from .store.audit import AuditLog
 from .store.encryption import StoredDataUnreadable
 from .store.heartbeat import Heartbeat
 from .store.idempotency import (
-    DEFAULT_RETENTION_HOURS,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IdempotencyLeaseLost,
@@ -515,10 +514,10 @@ def _idempotency_store(services: Services) -> IdempotencyStore:
     return IdempotencyStore(
         services.db,
         cipher=services.cipher,
-        retention_hours=float(section.get("retentionHours", DEFAULT_RETENTION_HOURS)),
-        lease_seconds=float(section.get("leaseSeconds", 30)),
-        wait_seconds=float(section.get("waitSeconds", 0)),
-        retry_after_seconds=float(section.get("retryAfterSeconds", 2)),
+        retention_hours=float(section["retentionHours"]),
+        lease_seconds=float(section["leaseSeconds"]),
+        wait_seconds=float(section["waitSeconds"]),
+        retry_after_seconds=float(section["retryAfterSeconds"]),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pagerduty_actions.bootstrap import build_services
-from pagerduty_actions.config import Config, validate_config
+from pagerduty_actions.config import validate_config
 from pagerduty_actions.entity_page import (
     EntityPageReader,
     EntityPageSettings,
@@ -142,7 +142,7 @@ def test_the_process_has_one_reader_built_from_the_entity_page_config(tmp_path: 
 
 
 def test_entity_page_config_defaults_and_bad_values() -> None:
-    settings = EntityPageSettings.from_config(Config())
+    settings = EntityPageSettings.from_config(validate_config({}))
     assert (settings.cache_seconds, settings.read_only) == (5.0, False)
     with pytest.raises(ConfigError) as caught:
         validate_config({"entityPage": {"cacheSeconds": -1, "readOnly": "yes", "ttl": 3}})

@@ -18,7 +18,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from werkzeug.test import TestResponse
 
 from pagerduty_actions.store.leases import LeaseStore
-from pagerduty_actions.sync.runs import DEFAULT_LEASE_SECONDS, LEASE_NAME
+from pagerduty_actions.sync.runs import LEASE_NAME
 
 from .conftest import LIMITED_TOKEN, TOKEN
 
@@ -141,7 +141,7 @@ def test_sync_runs_answer_as_documented(app: Flask, client: FlaskClient, spec: O
     assert exchange(client, spec, "GET", "/v2/sync/runs").json == []
     assert exchange(client, spec, "GET", "/v2/sync/runs/run_none").status_code == 404
     db = app.extensions["pagerduty_actions"].services.db
-    owner = LeaseStore(db).acquire(LEASE_NAME, DEFAULT_LEASE_SECONDS)  # another process's run
+    owner = LeaseStore(db).acquire(LEASE_NAME, 60)  # another process's run
     assert owner is not None
     busy = exchange(client, spec, "POST", "/v2/sync", {"strategy": "disabled"})
     assert busy.status_code == 409 and busy.json["error"]["retryable"] is True

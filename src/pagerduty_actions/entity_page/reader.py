@@ -90,8 +90,6 @@ def entity_page_reader(services: Services) -> EntityPageReader:
     with _MAKE_LOCK:
         reader = services.extras.get(_EXTRAS_KEY)
         if reader is None:
-            if services.pagerduty is None:
-                raise RuntimeError("PagerDuty is not configured for these services")
             reader = EntityPageReader(
                 services.pagerduty, EntityPageSettings.from_config(services.config)
             )

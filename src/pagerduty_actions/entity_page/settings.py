@@ -29,10 +29,10 @@ class EntityPageSettings:
     def from_config(cls, config: Config) -> EntityPageSettings:
         section = config.section("entityPage")
         return cls(
-            cache_seconds=float(section.get("cacheSeconds", DEFAULT_CACHE_SECONDS)),
-            cache_entries=int(section.get("cacheEntries", DEFAULT_CACHE_ENTRIES)),
-            cache_wait_seconds=float(section.get("cacheWaitSeconds", DEFAULT_CACHE_WAIT_SECONDS)),
-            read_only=bool(section.get("readOnly", False)),
+            cache_seconds=float(section["cacheSeconds"]),
+            cache_entries=int(section["cacheEntries"]),
+            cache_wait_seconds=float(section["cacheWaitSeconds"]),
+            read_only=bool(section["readOnly"]),
             source=config.source,
         )
 

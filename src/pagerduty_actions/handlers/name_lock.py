@@ -33,13 +33,13 @@ def service_name_lock(
 ) -> Iterator[None]:
     """Hold the name for the ``with`` block; 409 with Retry-After if it stays busy."""
     section = config.section("idempotency")
-    retry_after = float(section.get("retryAfterSeconds", 2))
+    retry_after = float(section["retryAfterSeconds"])
     try:
         with hold_lease(
             LeaseStore(db),
             lease_name(account, service_name),
-            seconds=float(section.get("leaseSeconds", 30)),
-            wait_seconds=float(section.get("serviceNameWaitSeconds", 15)),
+            seconds=float(section["leaseSeconds"]),
+            wait_seconds=float(section["serviceNameWaitSeconds"]),
             what=f"PagerDuty service name {service_name!r}",
         ):
             yield

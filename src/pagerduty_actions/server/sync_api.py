@@ -86,7 +86,7 @@ def get_setting(setting_id: str) -> Response:
     _setting_id(setting_id)
     services = _services()
     stored = SettingsStore(services.db).get(setting_id)
-    default = services.config.section("sync").get("strategy", "disabled")
+    default = services.config.section("sync")["strategy"]
     return jsonify(
         {
             "id": setting_id,

@@ -26,32 +26,30 @@ from sqlalchemy import ColumnElement, and_, delete, select, tuple_
 
 from ..config import Config
 from .database import Database, DatabaseUnavailable
-from .idempotency import DEFAULT_RETENTION_HOURS, forgettable
+from .idempotency import forgettable
 from .models import ActionRun, IdempotencyRecord, SyncRunRecord
 
 _LOG = logging.getLogger("pagerduty_actions.store.retention")
-DEFAULT_AUDIT_DAYS = 90
-DEFAULT_SYNC_RUNS_DAYS = 90
 PRUNE_EVERY_SECONDS = 3600.0
 BATCH = 500
 
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    idempotency: timedelta = timedelta(hours=DEFAULT_RETENTION_HOURS)
-    audit: timedelta = timedelta(days=DEFAULT_AUDIT_DAYS)
-    sync_runs: timedelta = timedelta(days=DEFAULT_SYNC_RUNS_DAYS)
+    """How long each table keeps a row (``idempotency.retentionHours``, ``retention.*``)."""
+
+    idempotency: timedelta
+    audit: timedelta
+    sync_runs: timedelta
 
     @classmethod
     def from_config(cls, config: Config) -> RetentionPolicy:
         idempotency = config.section("idempotency")
         retention = config.section("retention")
         return cls(
-            idempotency=timedelta(
-                hours=float(idempotency.get("retentionHours", DEFAULT_RETENTION_HOURS))
-            ),
-            audit=timedelta(days=float(retention.get("auditDays", DEFAULT_AUDIT_DAYS))),
-            sync_runs=timedelta(days=float(retention.get("syncRunsDays", DEFAULT_SYNC_RUNS_DAYS))),
+            idempotency=timedelta(hours=float(idempotency["retentionHours"])),
+            audit=timedelta(days=float(retention["auditDays"])),
+            sync_runs=timedelta(days=float(retention["syncRunsDays"])),
         )
 
 

@@ -56,7 +56,7 @@ def effective_strategy(services: Services, requested: str | None) -> Strategy:
     stored = SettingsStore(services.db).get(STRATEGY_SETTING)
     if stored:
         return Strategy(str(stored))
-    return Strategy(str(services.config.section("sync").get("strategy", "disabled")))
+    return Strategy(str(services.config.section("sync")["strategy"]))
 
 
 class SyncEngine:
@@ -153,7 +153,7 @@ class SyncEngine:
             done += count
             self.progress("writing PagerDuty", done, total, calls())
 
-        batch_size = int(self.services.config.section("sync").get("batchSize", 100))
+        batch_size = int(self.services.config.section("sync")["batchSize"])
         apply_pagerduty(
             client,
             plan.pagerduty,

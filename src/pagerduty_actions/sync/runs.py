@@ -37,7 +37,6 @@ from .errors import as_action_error, describe
 from .report import ABANDONED, ABANDONED_REASON, empty_report, status_of, with_outcome
 
 LEASE_NAME = "dependency-sync"
-DEFAULT_LEASE_SECONDS = 60
 HEARTBEATS_PER_LEASE = 4  # the lease is renewed every leaseSeconds / 4
 # How long ``serve`` waits, once told to stop, for a sync to finish its write in flight and
 # store its report (Kubernetes' default grace period is 30 s); past it the run is closed as
@@ -63,7 +62,7 @@ Observer = Callable[[str, str, int, int, int], None]
 
 
 def lease_seconds(services: Services) -> float:
-    return float(services.config.section("sync").get("leaseSeconds", DEFAULT_LEASE_SECONDS))
+    return float(services.config.section("sync")["leaseSeconds"])
 
 
 class ActiveRuns:
