@@ -64,6 +64,22 @@ class _TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+def _url_queries_dropped(record: logging.LogRecord) -> bool:
+    """httpx logs every request's full URL at INFO; its query may hold an integration key (the
+    PagerDuty card looks a service up by ``query=<key>``) that is not shaped like one we
+    redact. Its lines keep the URL without the query; our own access lines never carry one."""
+    if record.name.startswith("httpx") and isinstance(record.args, tuple):
+        record.args = tuple(_without_query(arg) for arg in record.args)
+    return True
+
+
+def _without_query(value: Any) -> Any:
+    copy_with = getattr(value, "copy_with", None)
+    if getattr(value, "query", None) and callable(copy_with):  # an httpx.URL
+        return copy_with(query=None)
+    return value
+
+
 def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -75,6 +91,7 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    handler.addFilter(_url_queries_dropped)
     if fmt == "json":
         _route_stderr_writers_to_logging()
 

@@ -61,7 +61,7 @@ class EntityPageReader:
         (pairs; a key may repeat, as ``service_ids[]`` does) on ``account``, from the cache
         when an identical read is kept or in flight. PagerDuty's errors are raised as the
         client words them; a wait for another request's read that outlasts
-        ``entityPage.cacheWaitSeconds`` is an :class:`UpstreamUnavailableError`."""
+        ``entityPage.cacheWaitSeconds`` is a :class:`ReadWaitTimeoutError`."""
         chosen = self.account(account)
         pairs = [(str(k), str(v)) for k, v in query]
         path = _fill(template, path_params)
@@ -75,13 +75,18 @@ class EntityPageReader:
         try:
             body = self.cache.get(key, load)
         except CacheWaitTimeout as exc:
-            raise UpstreamUnavailableError(
+            raise ReadWaitTimeoutError(
                 f"PagerDuty has not answered the same read, sent for another request, within "
                 f"{exc.waited:g} s (entityPage.cacheWaitSeconds); try again",
                 method="GET",
                 path=path,
             ) from None
         return copy.deepcopy(body)
+
+
+class ReadWaitTimeoutError(UpstreamUnavailableError):
+    """The identical read in flight for another request outlasted ``cacheWaitSeconds``
+    (a gateway timeout: PagerDuty is slow, and this request sent nothing of its own)."""
 
 
 def entity_page_reader(services: Services) -> EntityPageReader:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -27,9 +28,26 @@ def error_response(error: ActionError) -> Response:
     return response
 
 
-def _from_http_exception(exc: HTTPException) -> ActionError:
+def _from_http_exception(exc: HTTPException, hints: Mapping[str, str]) -> ActionError:
     if exc.code == 404:
-        return NotFoundError(f"no route {request.method} {_path()}")
+        served = next(
+            (
+                f"; under {prefix} this server answers only {hint}"
+                for prefix, hint in hints.items()
+                if request.path.startswith(prefix)
+            ),
+            "",
+        )
+        return NotFoundError(f"no route {request.method} {_path()}{served}")
+    allowed = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and allowed:
+        # HEAD and OPTIONS come with every route; the message names what the route is for.
+        named = [m for m in allowed if m not in ("HEAD", "OPTIONS")] or list(allowed)
+        error = ActionError(
+            f"{request.method} is not served at {_path()}; it takes {', '.join(named)}"
+        )
+        error.status, error.name = 405, "MethodNotAllowedError"
+        return error
     if exc.code == 413:
         limit = request.max_content_length or 0
         return PayloadTooLargeError(f"request body is larger than {limit} bytes")
@@ -39,14 +57,20 @@ def _from_http_exception(exc: HTTPException) -> ActionError:
     return error
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(
+    app: Flask, *, not_found_hints: Mapping[str, str] | None = None
+) -> None:
+    """Every error as Backstage's error body; ``not_found_hints`` maps a path prefix to what
+    is served under it, which the 404 of an unknown path there lists."""
+    hints = dict(not_found_hints or {})
+
     @app.errorhandler(ActionError)
     def _action_error(exc: ActionError) -> Response:
         return error_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        response = error_response(_from_http_exception(exc))
+        response = error_response(_from_http_exception(exc, hints))
         allowed = getattr(exc, "valid_methods", None)  # a 405 says what is allowed (RFC 9110)
         if allowed:
             response.headers["Allow"] = ", ".join(allowed)
