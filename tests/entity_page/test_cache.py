@@ -136,3 +136,14 @@ def test_ttl_zero_keeps_nothing_but_still_shares_a_load_in_flight() -> None:
     assert cache.get(ReadKey.of("m", "/x"), lambda: 1) == 1
     assert cache.get(ReadKey.of("m", "/x"), lambda: 2) == 2
     assert len(cache) == 0
+
+
+def test_forget_drops_one_paths_answers_on_one_account_only() -> None:
+    cache = _cache(Clock())
+    for account, path, query in (("us", "/incidents", "A"), ("us", "/incidents", "B"),
+                                 ("eu", "/incidents", "A"), ("us", "/oncalls", "A")):  # fmt: skip
+        cache.get(ReadKey.of(account, path, [("q", query)]), lambda: 1)
+    assert cache.forget("us", "/incidents") == 2
+    assert len(cache) == 2
+    assert cache.get(ReadKey.of("us", "/incidents", [("q", "A")]), lambda: 2) == 2
+    assert cache.get(ReadKey.of("eu", "/incidents", [("q", "A")]), lambda: 2) == 1

@@ -126,6 +126,15 @@ class ReadCache(Generic[T]):
         with self._lock:
             self._entries.clear()
 
+    def forget(self, account: str, path: str) -> int:
+        """Drop the kept answers of ``path`` (any query) on ``account``: a write made them
+        stale. A load in flight is left to finish; returns how many were dropped."""
+        with self._lock:
+            stale = [k for k in self._entries if k.account == account and k.path == path]
+            for key in stale:
+                del self._entries[key]
+            return len(stale)
+
     def _load(self, key: ReadKey, flight: _Flight[T], load: Callable[[], T]) -> T:
         try:
             value = load()

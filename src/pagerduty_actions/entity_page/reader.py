@@ -49,6 +49,11 @@ class EntityPageReader:
         """The account's shared client, for the writes a route makes (never cached)."""
         return self.pool.get(self.account(account_id).id)
 
+    def forget(self, template: str, account: str | None = None) -> None:
+        """Forget the kept reads of ``template`` (no path parameters) on ``account``, after a
+        write that changed what they say (a trigger changes the incident lists)."""
+        self.cache.forget(self.account(account).id, template)
+
     def get(
         self,
         template: str,

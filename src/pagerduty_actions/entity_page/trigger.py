@@ -99,7 +99,7 @@ def send_trigger(reader: EntityPageReader, event: Any, account: str | None) -> d
     extra: dict[str, Any] = {
         k: trigger[k] for k in ("client", "client_url", "links", "images") if k in trigger
     }
-    return events.enqueue(
+    answer = events.enqueue(
         client,
         trigger["routing_key"],
         "trigger",
@@ -107,3 +107,6 @@ def send_trigger(reader: EntityPageReader, event: Any, account: str | None) -> d
         dedup_key=trigger.get("dedup_key"),
         extra=extra,
     )
+    # The card re-reads its incidents right after "Create Incident": they must show it.
+    reader.forget("/incidents", account)
+    return answer
