@@ -148,6 +148,8 @@ class Stack:
     run_dir: Path
     sandbox_url: str = ""
     server_url: str = ""
+    # A second server of ours with entityPage.readOnly: true (the PagerDuty card's trigger).
+    read_only_server_url: str = ""
     backstage_url: str = ""
     server_token: str = "e2e-actions-token-0123456789"
     backstage_token: str = "e2e-backstage-token-0123456789"
@@ -176,11 +178,13 @@ def _start_sandbox(stack: Stack) -> None:
     )
 
 
-def _start_server(stack: Stack) -> None:
+def _start_server(stack: Stack, *, read_only: bool = False) -> str:
+    """Our server against the stack's sandbox; its URL once ready."""
+    name = "server-read-only" if read_only else "server"
     port = free_port()
-    data = stack.run_dir / "server-data"
+    data = stack.run_dir / f"{name}-data"
     data.mkdir()
-    config = stack.run_dir / "server.yaml"
+    config = stack.run_dir / f"{name}.yaml"
     config.write_text(
         f"server: {{host: 127.0.0.1, port: {port}}}\n"
         f"dataDir: {data}\n"
@@ -192,29 +196,41 @@ def _start_server(stack: Stack) -> None:
         f"database: {{url: 'sqlite:///{data}/actions.db'}}\n"
         # Templates that write to git (pagerduty-onboard) use bare remotes in the tests'
         # tmp_path directories, which sit beside run_dir.
-        f"integrations: {{local: [{{root: '{stack.run_dir.parent}'}}]}}\n",
+        f"integrations: {{local: [{{root: '{stack.run_dir.parent}'}}]}}\n"
+        f"entityPage: {{readOnly: {'true' if read_only else 'false'}}}\n",
         encoding="utf-8",
     )
     process = spawn(
-        "server",
+        name,
         [str(VENV_BIN / "pagerduty-actions"), "serve", "--config", str(config)],
         stack.run_dir,
     )
     stack.processes.append(process)
-    stack.server_url = f"http://127.0.0.1:{port}"
-    wait_until(process, http_ok(f"{stack.server_url}/readyz"), timeout=30, what="readiness")
+    url = f"http://127.0.0.1:{port}"
+    wait_until(process, http_ok(f"{url}/readyz"), timeout=30, what="readiness")
+    return url
 
 
 def start_backstage(
-    run_dir: Path, *, server_url: str, server_token: str, token: str, name: str = "backstage"
+    run_dir: Path,
+    *,
+    server_url: str,
+    server_token: str,
+    token: str,
+    name: str = "backstage",
+    read_only_server_url: str = "http://127.0.0.1:9",
+    sandbox_url: str = "http://127.0.0.1:9",
 ) -> tuple[Process, str]:
-    """A Backstage backend whose module and proxy point at ``server_url``; ready on return."""
+    """A Backstage backend whose module and proxy point at ``server_url`` (and the PagerDuty
+    card's extra proxy routes at the read-only server and the sandbox); ready on return."""
     port = free_port()
     env = {
         "BACKSTAGE_PORT": str(port),
         "BACKSTAGE_TEST_TOKEN": token,
         "PAGERDUTY_ACTIONS_URL": server_url,
         "PAGERDUTY_ACTIONS_TOKEN": server_token,
+        "PAGERDUTY_ACTIONS_READ_ONLY_URL": read_only_server_url,
+        "PAGERDUTY_SANDBOX_URL": sandbox_url,
         # --no-node-snapshot: Node 20 runs no scaffolder task without it (isolated-vm).
         # --preserve-symlinks: our module is a file: link; its peer dependencies must resolve
         # from this backend's node_modules, as they do when installed from a registry.
@@ -248,6 +264,8 @@ def _start_backstage(stack: Stack) -> None:
         server_url=stack.server_url,
         server_token=stack.server_token,
         token=stack.backstage_token,
+        read_only_server_url=stack.read_only_server_url,
+        sandbox_url=stack.sandbox_url,
     )
     stack.processes.append(process)
 
@@ -258,7 +276,8 @@ def start_stack(run_dir: Path) -> Stack:
     try:
         stack.install_seconds = ensure_node_modules(run_dir)
         _start_sandbox(stack)
-        _start_server(stack)
+        stack.server_url = _start_server(stack)
+        stack.read_only_server_url = _start_server(stack, read_only=True)
         _start_backstage(stack)
     except BaseException:
         stack.stop()
