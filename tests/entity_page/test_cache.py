@@ -147,3 +147,17 @@ def test_forget_drops_one_paths_answers_on_one_account_only() -> None:
     assert len(cache) == 2
     assert cache.get(ReadKey.of("us", "/incidents", [("q", "A")]), lambda: 2) == 2
     assert cache.get(ReadKey.of("eu", "/incidents", [("q", "A")]), lambda: 2) == 1
+
+
+def test_the_kept_answers_stay_within_max_bytes_and_an_oversized_one_is_not_kept() -> None:
+    cache: ReadCache[str] = ReadCache(
+        ttl_seconds=5, max_entries=100, max_bytes=10, size_of=len, wait_seconds=1, clock=Clock()
+    )
+    for name in ("a", "b", "c"):
+        cache.get(ReadKey.of("m", f"/{name}"), lambda: "xxxx")  # 4 bytes each
+    assert len(cache) == 2 and cache.kept_bytes == 8  # /a went
+    assert cache.get(ReadKey.of("m", "/a"), lambda: "new") == "new"
+    huge = ReadKey.of("m", "/huge")
+    assert cache.get(huge, lambda: "y" * 11) == "y" * 11  # served...
+    assert cache.get(huge, lambda: "again") == "again"  # ...but not kept
+    assert cache.kept_bytes <= 10

@@ -137,6 +137,9 @@ def test_the_process_has_one_reader_built_from_the_entity_page_config(tmp_path: 
         assert reader.pool is services.pagerduty
         assert reader.settings.cache_seconds == 2 and reader.settings.read_only
         assert reader.cache.ttl_seconds == 2
+        assert reader.cache.max_bytes == 32 * 1024 * 1024
+        reader.get("/services")
+        assert 0 < reader.cache.kept_bytes < 10_000  # the JSON text of one small answer
     finally:
         services.close()
 

@@ -6,7 +6,9 @@ component's page. One answer is kept per key (account, path, sorted query) for a
 that fetch instead of sending their own (single-flight): a hundred people opening one page at
 once cost one call. A waiter waits at most ``wait_seconds`` and then gets
 :class:`CacheWaitTimeout`, so one slow PagerDuty answer holds no worker thread for long. The
-cache keeps at most ``max_entries`` answers, dropping the least recently used.
+cache keeps at most ``max_entries`` answers and ``max_bytes`` of them (as ``size_of`` measures
+an answer), dropping the least recently used; an answer larger than ``max_bytes`` alone is
+served but not kept.
 
 Failures are shared with the reads that waited for them but never kept: the next read after a
 failure asks again. The cache knows nothing of HTTP or PagerDuty; ``reader`` feeds it.
@@ -64,6 +66,7 @@ class CacheStats:
 class _Entry(Generic[T]):
     value: T
     expires: float
+    size: int = 0
 
 
 @dataclass
@@ -82,12 +85,17 @@ class ReadCache(Generic[T]):
         ttl_seconds: float,
         max_entries: int,
         wait_seconds: float,
+        max_bytes: int | None = None,
+        size_of: Callable[[T], int] = lambda _: 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.ttl_seconds = max(0.0, ttl_seconds)
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._size_of = size_of
+        self._bytes = 0
         self.wait_seconds = wait_seconds
         self.stats = CacheStats()
         self._clock = clock
@@ -98,6 +106,12 @@ class ReadCache(Generic[T]):
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+    @property
+    def kept_bytes(self) -> int:
+        """What the kept answers measure, in ``size_of``'s units."""
+        with self._lock:
+            return self._bytes
 
     def get(self, key: ReadKey, load: Callable[[], T]) -> T:
         """The kept answer for ``key``, else the answer of the load in flight for it, else
@@ -110,7 +124,7 @@ class ReadCache(Generic[T]):
                     self._entries.move_to_end(key)
                     self.stats.hits += 1
                     return entry.value
-                del self._entries[key]
+                self._drop(key)
             flight = self._flights.get(key)
             leading = flight is None
             if flight is None:
@@ -125,6 +139,7 @@ class ReadCache(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def forget(self, account: str, path: str) -> int:
         """Drop the kept answers of ``path`` (any query) on ``account``: a write made them
@@ -132,7 +147,7 @@ class ReadCache(Generic[T]):
         with self._lock:
             stale = [k for k in self._entries if k.account == account and k.path == path]
             for key in stale:
-                del self._entries[key]
+                self._drop(key)
             return len(stale)
 
     def _load(self, key: ReadKey, flight: _Flight[T], load: Callable[[], T]) -> T:
@@ -143,9 +158,10 @@ class ReadCache(Generic[T]):
             self._land(key, flight)
             raise
         flight.value = value
+        size = self._size_of(value) if self.ttl_seconds > 0 else 0
         with self._lock:
             if self.ttl_seconds > 0:
-                self._keep(key, value)
+                self._keep(key, value, size)
         self._land(key, flight)
         return value
 
@@ -155,13 +171,24 @@ class ReadCache(Generic[T]):
             self._flights.pop(key, None)
         flight.done.set()
 
-    def _keep(self, key: ReadKey, value: T) -> None:
-        """Store under the lock, dropping the least recently used beyond the cap."""
-        self._entries[key] = _Entry(value, self._clock() + self.ttl_seconds)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+    def _keep(self, key: ReadKey, value: T, size: int) -> None:
+        """Store under the lock, dropping the least recently used beyond either cap."""
+        if key in self._entries:
+            self._drop(key)
+        if self.max_bytes is not None and size > self.max_bytes:
+            return
+        self._entries[key] = _Entry(value, self._clock() + self.ttl_seconds, size)
+        self._bytes += size
+        while len(self._entries) > self.max_entries or (
+            self.max_bytes is not None and self._bytes > self.max_bytes
+        ):
+            oldest = next(iter(self._entries))
+            self._drop(oldest)
             self.stats.evicted += 1
+
+    def _drop(self, key: ReadKey) -> None:
+        entry = self._entries.pop(key)
+        self._bytes -= entry.size
 
     def _wait(self, key: ReadKey, flight: _Flight[T]) -> T:
         if not flight.done.wait(self.wait_seconds):

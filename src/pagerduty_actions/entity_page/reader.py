@@ -14,6 +14,7 @@ reshapes one cannot change what the next viewer is shown.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -38,6 +39,8 @@ class EntityPageReader:
         self.cache: ReadCache[JsonBody] = ReadCache(
             ttl_seconds=settings.cache_seconds,
             max_entries=settings.cache_entries,
+            max_bytes=settings.cache_max_bytes,
+            size_of=_json_size,
             wait_seconds=settings.cache_wait_seconds,
         )
 
@@ -106,6 +109,11 @@ def entity_page_reader(services: Services) -> EntityPageReader:
             services.extras[_EXTRAS_KEY] = reader
     assert isinstance(reader, EntityPageReader)
     return reader
+
+
+def _json_size(body: JsonBody) -> int:
+    """An answer's size as PagerDuty sent it, about: its compact JSON text."""
+    return len(json.dumps(body, separators=(",", ":")))
 
 
 def _fill(template: str, path_params: Mapping[str, str] | None) -> str:

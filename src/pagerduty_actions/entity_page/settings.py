@@ -14,6 +14,7 @@ from ..errors import NotAllowedError
 
 DEFAULT_CACHE_SECONDS = 5.0
 DEFAULT_CACHE_ENTRIES = 2000
+DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_CACHE_WAIT_SECONDS = 20.0
 
 
@@ -21,6 +22,7 @@ DEFAULT_CACHE_WAIT_SECONDS = 20.0
 class EntityPageSettings:
     cache_seconds: float = DEFAULT_CACHE_SECONDS
     cache_entries: int = DEFAULT_CACHE_ENTRIES
+    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
     cache_wait_seconds: float = DEFAULT_CACHE_WAIT_SECONDS
     read_only: bool = False
     source: str = "config"
@@ -31,6 +33,7 @@ class EntityPageSettings:
         return cls(
             cache_seconds=float(section["cacheSeconds"]),
             cache_entries=int(section["cacheEntries"]),
+            cache_max_bytes=int(section["cacheMaxBytes"]),
             cache_wait_seconds=float(section["cacheWaitSeconds"]),
             read_only=bool(section["readOnly"]),
             source=config.source,
