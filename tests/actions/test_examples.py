@@ -33,6 +33,7 @@ EXAMPLES = [
     if step["action"] == spec.id
 ]
 _STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.output\.([\w-]+)\s*\}\}$")
+_SECRET = re.compile(r"^\$\{\{\s*secrets\.([\w-]+)\s*\}\}$")
 
 
 @dataclass
@@ -98,9 +99,21 @@ def _sync(world: ExampleWorld) -> dict[str, dict[str, Any]]:
     return {}
 
 
+def _trigger(world: ExampleWorld) -> dict[str, dict[str, Any]]:
+    """A service with a Backstage integration; its id, and its key as a template secret."""
+    checkout = world.service("checkout-api")
+    account = world.pd.state.accounts["default"]
+    key = next(i for i in account.integrations.values() if i["service_id"] == checkout)
+    return {
+        "pagerduty": {"serviceId": checkout},
+        "secrets": {"pagerdutyIntegrationKey": key["integration_key"]},
+    }
+
+
 SETUPS: dict[str, Setup] = {
     "pagerduty:entity:annotate": _annotate,
     "pagerduty:dependencies:sync": _sync,
+    "pagerduty:incident:trigger": _trigger,
 }
 
 
@@ -110,6 +123,9 @@ def _render(value: Any, outputs: dict[str, dict[str, Any]]) -> Any:
         return {k: _render(v, outputs) for k, v in value.items()}
     if isinstance(value, list):
         return [_render(v, outputs) for v in value]
+    secret = _SECRET.match(value) if isinstance(value, str) else None
+    if secret is not None:  # a template's ${{ secrets.X }}: the setup's "secrets" outputs
+        value = "${{ steps.secrets.output." + secret.group(1) + " }}"
     match = _STEP_OUTPUT.match(value) if isinstance(value, str) else None
     if match is None:
         return value

@@ -160,6 +160,16 @@ def drive_every_helper(client: PagerDutyClient, call: HelperRecorder) -> None:
         dedup_key="contract-event",
     )
     assert accepted["status"] == "success"
+    # What a dry run plans is the body enqueue sent, to the URL it sent it to.
+    planned = call(
+        events.event_body,
+        generic["integration_key"],
+        "trigger",
+        payload={"summary": "CPU high", "source": "host-1", "severity": "critical"},
+        dedup_key="contract-event",
+    )
+    assert call(events.enqueue_url, client) == client.account.events_base_url + "/v2/enqueue"
+    assert planned["dedup_key"] == accepted["dedup_key"]
 
     # Read-only views for the catalog.
     assert list(call(insights.oncalls, client, escalation_policy_ids=[policy["id"]]))

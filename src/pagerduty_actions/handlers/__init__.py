@@ -7,6 +7,6 @@ are its tests (``tests/actions/test_<name>*.py``). The other modules here (error
 lookups, name_lock, rollback) are parts the actions share, not actions.
 """
 
-from . import dependencies_sync, entity_annotate, service_create
+from . import dependencies_sync, entity_annotate, incident_trigger, service_create
 
-HANDLERS = (dependencies_sync, entity_annotate, service_create)
+HANDLERS = (dependencies_sync, entity_annotate, incident_trigger, service_create)
