@@ -142,6 +142,28 @@ def test_dry_run_plans_the_real_body_with_the_key_masked_and_sends_nothing(
     assert {**sent, "routing_key": "********"} == planned["body"]  # the plan is what is sent
 
 
+def test_read_only_refuses_the_trigger_and_its_dry_run(
+    make_app: Callable[..., Flask], pd: SandboxServer
+) -> None:
+    app = make_app(entityPage={"readOnly": True})
+    client = app.test_client()
+    service_id = _service(pd)
+    for suffix in ("", "?dryRun=true"):
+        response = client.post(
+            f"/v2/actions/{ACTION}{suffix}",
+            json={"serviceId": service_id, "summary": "x"},
+            headers={"Authorization": f"Bearer {app_token(app)}"},
+        )
+        assert response.status_code == 403
+        message = response.json["error"]["message"]
+        assert "triggering an incident is refused" in message and "entityPage.readOnly" in message
+    assert _enqueued(pd) == [] and _incidents(pd, service_id) == []
+
+
+def app_token(app: Flask) -> str:
+    return str(app.extensions["pagerduty_actions"].config.auth_tokens[0]["token"])
+
+
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [

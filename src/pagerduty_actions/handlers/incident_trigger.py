@@ -18,27 +18,18 @@ from urllib.parse import quote
 from .. import pagerduty as pd
 from ..catalog import InvalidEntityRefError, parse_entity_ref
 from ..context import ActionContext, output_with_warnings
-from ..errors import InputError, NotAllowedError
+from ..entity_page import EntityPageSettings, refuse_if_read_only
+from ..errors import InputError
 from ..pagerduty.resources import events, integrations
 
 ACTION_ID = "pagerduty:incident:trigger"
 MASK = "********"
 CLIENT = "Backstage"
-READ_ONLY_MESSAGE = (
-    "this server runs with entityPage.readOnly: true, which refuses every write of the "
-    "entity-page features, triggering incidents included; nothing was sent to PagerDuty "
-    "(an administrator turns it off in the server's config file)"
-)
-
-
-def refuse_if_read_only(ctx: ActionContext) -> None:
-    """The 403 every entity-page write answers while ``entityPage.readOnly`` is on."""
-    if ctx.services.config.section("entityPage").get("readOnly") is True:
-        raise NotAllowedError(READ_ONLY_MESSAGE)
+TRIGGERING = "triggering an incident"
 
 
 def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
-    refuse_if_read_only(ctx)
+    refuse_if_read_only(EntityPageSettings.from_config(ctx.services.config), TRIGGERING)
     client = ctx.services.pagerduty_client(payload.get("account"))
     entity_ref, entity_url = _entity(ctx, payload.get("entityRef"))
     service_id = payload.get("serviceId")
