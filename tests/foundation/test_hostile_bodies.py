@@ -40,6 +40,8 @@ def json_routes(app: Flask) -> list[tuple[str, str]]:
     adapter = app.url_map.bind("localhost")
     routes = []
     for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/pagerduty/"):
+            continue  # PagerDuty's backend routes answer its own error shape: tests/entity_page
         for method in sorted((rule.methods or set()) & {"POST", "PUT", "PATCH"}):
             values = {name: URL_ARGUMENTS[name] for name in rule.arguments}
             routes.append((method, adapter.build(rule.endpoint, values, method=method)))

@@ -14,7 +14,7 @@ from ..config import Config
 from ..redaction import QUOTE_LIMIT, clip
 from ..registry import Registry
 from ..services import Services
-from . import actions, docs, health, pagerduty_api, sync_api, templates_api
+from . import actions, docs, health, pagerduty_api, pagerduty_backend_api, sync_api, templates_api
 from .auth import CallerAuthenticator
 from .errors import register_error_handlers
 from .metrics import Metrics
@@ -50,8 +50,14 @@ def create_app(
     )
     app.extensions["pagerduty_actions"].metrics.follow_sync(services)
     for blueprint in (
-        health.bp, actions.bp, docs.bp, sync_api.bp, templates_api.bp, pagerduty_api.bp,
-    ):  # fmt: skip
+        health.bp,
+        actions.bp,
+        docs.bp,
+        sync_api.bp,
+        templates_api.bp,
+        pagerduty_api.bp,
+        pagerduty_backend_api.bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_handlers(app, not_found_hints={pagerduty_api.PREFIX: pagerduty_api.SERVED})
     app.before_request(_before)

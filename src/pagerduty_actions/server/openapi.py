@@ -13,6 +13,7 @@ from typing import Any
 from .. import __version__
 from ..registry import ActionSpec, Registry
 from .openapi_pagerduty_api import pagerduty_api_paths
+from .openapi_pagerduty_backend import pagerduty_backend_paths
 from .openapi_parts import errors as _errors
 from .openapi_parts import json_body as _json
 from .openapi_parts import relocate as _relocate
@@ -171,6 +172,7 @@ def build_openapi(registry: Registry, extra_paths: dict[str, Any] | None = None)
     paths.update(template_paths())
     paths.update(sync_paths(components))
     paths.update(pagerduty_api_paths(components))
+    paths.update(pagerduty_backend_paths(components))
     for spec in registry.specs():
         paths[f"/v2/actions/{spec.id}"] = _run_operation(spec, components)
     paths.update(extra_paths or {})
