@@ -5,6 +5,8 @@ table; the shapes asserted are the ones that router answers."""
 
 from __future__ import annotations
 
+import io
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from flask.testing import FlaskClient
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.entity_page import backend_views as views
+from pagerduty_actions.logging_setup import _TextFormatter
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
 from pagerduty_actions.server import create_app
@@ -174,15 +177,36 @@ def test_an_unknown_service_is_404_in_the_routers_error_shape(client: FlaskClien
     assert message.startswith("Failed to get service. PagerDuty GET /services/PNOSUCH -> 404")
 
 
-def test_service_by_integration_key(client: FlaskClient) -> None:
+@pytest.fixture
+def log_text() -> Iterator[io.StringIO]:
+    """Every log record of every logger, at DEBUG, as our own text formatter writes it."""
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_TextFormatter("%(levelname)s %(name)s%(rid)s %(message)s"))
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_service_by_integration_key_never_logs_the_key(
+    client: FlaskClient, log_text: io.StringIO
+) -> None:
     response = get(client, "/services", integration_key=KEY)
     assert response.status_code == 200
     assert response.json["service"]["id"] == "PCHKOUT"
-    missing = get(client, "/services", integration_key="f" * 32)
+    other = "f" * 32
+    missing = get(client, "/services", integration_key=other)
     assert missing.status_code == 404
     assert missing.json == {
         "errors": ["Failed to get service. The requested resource was not found."]
     }
+    written = log_text.getvalue()
+    assert "GET /api/pagerduty/services 200" in written  # the access line, without its query
+    assert KEY not in written and other not in written
 
 
 def test_open_incidents_only(client: FlaskClient, pd: SandboxServer) -> None:
