@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from pagerduty_actions.logging_setup import _TextFormatter
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
 from pagerduty_actions.sandbox import SandboxServer, sandbox_server
 from pagerduty_actions.server import create_app
+from pagerduty_actions.server.pagerduty_backend_api import KEPT_ELSEWHERE
 
 TOKEN = "backend-routes-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -372,6 +374,18 @@ def test_a_hanging_pagerduty_is_answered_504_within_the_wait(
 
 
 # -- what is kept elsewhere ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "where"), KEPT_ELSEWHERE)
+def test_every_route_kept_elsewhere_answers_where_in_the_routers_shape(
+    client: FlaskClient, method: str, path: str, where: str
+) -> None:
+    """Each route of the 0.14.0 router that this server does not serve (its own tables)."""
+    concrete = re.sub(r"<[^>]+>", "PCHKOUT", path)
+    response = client.open("/api/pagerduty" + concrete, method=method, json={}, headers=AUTH)
+    reads = method == "GET" or path == "/mapping/entities"
+    assert response.status_code == (404 if reads else 405)
+    assert response.json == {"errors": [f"Not served here: {where}"]}
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 from .openapi_parts import json_body as _json
 from .openapi_parts import path_parameter as _path
-from .pagerduty_backend_api import _ELSEWHERE, PREFIX
+from .pagerduty_backend_api import KEPT_ELSEWHERE, PREFIX
 
 _ERRORS = {"$ref": "#/components/schemas/PagerDutyBackendErrors"}
 _TEXT = {
@@ -136,7 +136,7 @@ def pagerduty_backend_paths(components: dict[str, Any]) -> dict[str, Any]:
                                 "dedup_key": {"type": "string"}}}, "Event processed."),
                 **_errors(400, 401, 403, 404, 413, 415, 429, 502, 503)}}},
     }  # fmt: skip
-    for method, path, _where in _ELSEWHERE:
+    for method, path, _where in KEPT_ELSEWHERE:
         documented = path.replace("<", "{").replace(">", "}")
         params = [
             _path(part[1:-1], "As in PagerDuty's router.")

@@ -283,7 +283,7 @@ _MAPPINGS = (
     "them with the pagerduty:entity:annotate action (a pull request to catalog-info.yaml); "
     "GET /v2/mappings lists every component with its service"
 )
-_ELSEWHERE: list[tuple[str, str, str]] = [
+KEPT_ELSEWHERE: list[tuple[str, str, str]] = [
     ("POST", "/mapping/entity", _MAPPINGS),
     ("GET", "/mapping/entity", _MAPPINGS),
     ("POST", "/mapping/entities", _MAPPINGS),
@@ -345,7 +345,7 @@ def _elsewhere_view(method: str, path: str, where: str) -> Callable[..., Respons
     return view
 
 
-for _method, _path, _where in _ELSEWHERE:
+for _method, _path, _where in KEPT_ELSEWHERE:
     _endpoint = (
         "elsewhere_" + _method.lower() + _path.replace("/", "_").replace("<", "").replace(">", "")
     )
