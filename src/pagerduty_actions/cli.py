@@ -2,6 +2,10 @@
 
 ``actions run`` goes through the same registry as HTTP, so its validation, errors and
 idempotency are the ones a template gets.
+
+Each command imports what it uses when it runs (the registry, the store, the server): the
+module itself stays light, so ``template lint``, run on every save, does not pay for
+SQLAlchemy, Alembic, Flask and httpx (tests/templating/test_cli_imports.py checks it).
 """
 
 from __future__ import annotations
@@ -10,27 +14,21 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from . import __version__
-from .bootstrap import build_services, ensure_local_token, start_retention
-from .cli_startup import (
-    LateApp,
-    StartupFailure,
-    announce,
-    bind_problem,
-    config_problem,
-    require_writable_folder,
-)
+from .action_manifests import RegistryError
 from .cli_template import template_group
-from .config import Config, load_config
 from .errors import ActionError, ConfigError, StartupError
 from .logging_setup import configure_logging
-from .registry import Caller, Registry, RegistryError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .registry import Registry
 
 _CONFIG_OPTION = click.option(
     "--config",
@@ -42,6 +40,8 @@ _CONFIG_OPTION = click.option(
 
 
 def _load(config_path: str | None) -> Config:
+    from .config import load_config
+
     try:
         return load_config(config_path)
     except ConfigError as exc:
@@ -49,13 +49,30 @@ def _load(config_path: str | None) -> Config:
 
 
 def _registry() -> Registry:
+    from .registry import Registry
+
     try:
         return Registry.load()
     except RegistryError as exc:
         raise click.ClickException(f"cannot load the actions: {exc}") from None
 
 
-@click.group()
+class _CommandGroup(click.Group):
+    """The top-level group; ``sync`` (which imports the whole sync engine, the store and
+    httpx as it is defined) is imported only when asked for, by name or for ``--help``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "sync"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "sync":
+            from .cli_sync import sync_command
+
+            return sync_command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_CommandGroup)
 @click.version_option(__version__, prog_name="pagerduty-actions")
 def main() -> None:
     """PagerDuty actions for Backstage software templates."""
@@ -95,6 +112,16 @@ def serve(
     """
     from waitress.server import create_server
 
+    from .bootstrap import ensure_local_token, start_retention
+    from .cli_startup import (
+        LateApp,
+        StartupFailure,
+        announce,
+        bind_problem,
+        config_problem,
+        require_writable_folder,
+    )
+    from .config import load_config
     from .server import create_app
     from .sync.runs import STOP_GRACE_SECONDS, active_runs, close_abandoned
     from .sync.schedule import start_schedule
@@ -252,6 +279,9 @@ def run_action(
 ) -> None:
     """Run the action ACTION_ID (e.g. pagerduty:service:create) in-process, with the same
     validation and errors as HTTP."""
+    from .bootstrap import build_services
+    from .registry import Caller
+
     config = _load(config_path)
     configure_logging("text", "WARNING")
     payload = _read_input(input_path)
@@ -286,6 +316,8 @@ def config_group() -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def config_check(path: str) -> None:
     """Validate PATH (with ${ENV} substitution) and print the verdict."""
+    from .config import load_config
+
     try:
         config = load_config(path)
     except ConfigError as exc:
@@ -316,6 +348,7 @@ def sandbox(
     A start-up problem (port in use, bad seed or state file) is one line on stderr, exit
     code 2.
     """
+    from .cli_startup import StartupFailure, bind_problem, require_writable_folder
     from .sandbox.server import SandboxBindError, SandboxStartError, run_sandbox
 
     if persist:
@@ -342,7 +375,3 @@ def sandbox(
 
 
 main.add_command(template_group)
-
-from .cli_sync import sync_command  # noqa: E402
-
-main.add_command(sync_command)

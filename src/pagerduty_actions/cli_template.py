@@ -7,6 +7,9 @@ against the built-in PagerDuty sandbox when the config has no PagerDuty credenti
 what it made where: sandbox objects, and real commits and pull requests (git is never
 simulated). ``${BARE_GIT_REMOTE}`` in the values is a local repository made for trying
 (see templating/example_remote).
+
+``lint`` reads the actions' input schemas from their manifests and imports no handler, store
+or server; ``run`` imports the registry and the services when it runs.
 """
 
 from __future__ import annotations
@@ -16,26 +19,26 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .bootstrap import build_services
-from .config import Config, load_config
+from .action_manifests import RegistryError, input_schemas
 from .errors import ActionError, ConfigError, StartupError
 from .logging_setup import configure_logging
-from .registry import Registry, RegistryError
-from .services import Services
 from .templating import example_remote
-from .templating.known_actions import DEFAULT_PROXY_NAME
+from .templating.known_actions import ALLOW_REAL_GIT_FLAG, DEFAULT_PROXY_NAME
 from .templating.lint import lint_file
-from .templating.preflight import action_schemas, preflight
-from .templating.run_effects import ALLOW_REAL_GIT_FLAG
-from .templating.run_report import RunReport, StepResult
-from .templating.runner import TemplateRunner
-from .templating.template import TemplateDocument, TemplateLoadError, load_template
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .registry import Registry
+    from .services import Services
+    from .templating.run_report import RunReport, StepResult
+    from .templating.runner import TemplateRunner
+    from .templating.template import TemplateDocument
 
 _PROXY_OPTION = click.option(
     "--proxy-name",
@@ -49,6 +52,8 @@ OUTPUT_MARKER = ".pagerduty-actions-template-run"
 
 def load_registry() -> Registry:
     """The action registry (a function so tests can hand the CLI another one)."""
+    from .registry import Registry
+
     try:
         return Registry.load()
     except RegistryError as exc:
@@ -66,7 +71,11 @@ def template_group() -> None:
 @_PROXY_OPTION
 def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
     """Check FILE without running it; exit 1 on errors, 0 with only warnings."""
-    report = lint_file(file, action_schemas(load_registry()), proxy_name=proxy_name)
+    try:
+        actions = input_schemas()
+    except RegistryError as exc:
+        raise click.ClickException(f"cannot load the actions: {exc}") from None
+    report = lint_file(file, actions, proxy_name=proxy_name)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -128,6 +137,10 @@ def run_command(
     ${BARE_GIT_REMOTE} in the values becomes a local bare repository kept under
     <dataDir>/example-remotes/, made from the template's test-remote/ folder.
     """
+    from .templating.preflight import action_schemas, preflight
+    from .templating.runner import TemplateRunner
+    from .templating.template import TemplateLoadError, load_template
+
     configure_logging("text", "WARNING")
     try:
         document = load_template(file)
@@ -171,6 +184,8 @@ def run_command(
 
 
 def _config(config_path: str | None) -> Config:
+    from .config import load_config
+
     try:
         return load_config(config_path)
     except ConfigError as exc:
@@ -178,6 +193,8 @@ def _config(config_path: str | None) -> Config:
 
 
 def _services(config: Config) -> Services:
+    from .bootstrap import build_services
+
     try:
         return build_services(config)
     except (ConfigError, StartupError) as exc:

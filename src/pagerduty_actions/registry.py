@@ -27,10 +27,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from jsonschema import Draft202012Validator, SchemaError
+from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from .action_manifests import (
+    RegistryError,
+    actions_folder,
+    load_schema,
+    read_manifest,
+    schemas_folder,
+)
 from .context import ActionContext, RunProgress
 from .errors import (
     ActionError,
@@ -41,7 +47,6 @@ from .errors import (
     NotFoundError,
     ServiceUnavailableError,
 )
-from .paths import data_dir
 from .redaction import QUOTE_LIMIT, clip
 from .services import Services
 from .store import DatabaseUnavailable, IdempotencyStore
@@ -61,16 +66,6 @@ from .validation import check_action_input, describe_errors, input_validator
 Handler = Callable[..., dict[str, Any]]
 ErrorMapper = Callable[[BaseException], ActionError | None]
 _LOG = logging.getLogger("pagerduty_actions.registry")
-_MANIFEST_KEYS = {"id", "description", "supportsDryRun", "examples"}
-# Keys of the manifests before #20, refused with the way things are found now.
-_RETIRED_KEYS = {
-    "handler": "a handler module binds itself by ACTION_ID and is listed in "
-    "pagerduty_actions/handlers/__init__.py HANDLERS",
-    "schema": "the schemas are found by name: schemas/actions/<name>.input.json and "
-    ".output.json, <name> being the manifest's own file name",
-}
-
-
 # What a handler may be given: it names one as a keyword-only parameter of its ``run``, and
 # the registry makes it from this process's Services for each run. Handlers never see
 # Services itself, so each one's needs are in its signature.
@@ -82,10 +77,6 @@ PROVIDERS: dict[str, Callable[[Services], object]] = {
     # the one sync operation (sync/service.py), bound to these services
     "start_sync": lambda services: partial(sync_service.start, services),
 }
-
-
-class RegistryError(Exception):
-    """A manifest cannot be loaded; raised at start-up."""
 
 
 @dataclass(frozen=True)
@@ -151,28 +142,6 @@ def _yaml_text(value: Any) -> str:
     return stream.getvalue()
 
 
-def _load_yaml(path: Path) -> Any:
-    try:
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
-
-
-def _load_schema(path: Path, manifest: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise RegistryError(f"{manifest}: its schema file {path} is missing")
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        Draft202012Validator.check_schema(schema)
-    except json.JSONDecodeError as exc:
-        raise RegistryError(f"{path}: not valid JSON ({exc})") from None
-    except SchemaError as exc:
-        raise RegistryError(f"{path}: not a valid JSON Schema: {exc.message}") from None
-    if not isinstance(schema, dict):
-        raise RegistryError(f"{path}: a schema must be a JSON object")
-    return schema
-
-
 def action_name(module: ModuleType) -> str:
     """The one name of an action: its handler module's own name (``service_create``)."""
     return module.__name__.rpartition(".")[2]
@@ -222,39 +191,22 @@ def load_action(module: ModuleType, actions_dir: Path, schemas_dir: Path) -> Act
             f"handler module {module.__name__} ({action_id}) has no manifest: "
             f"write {path} (named after the module)"
         )
-    raw = _load_yaml(path)
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{path}: a manifest must be a mapping")
-    for key, hint in _RETIRED_KEYS.items():
-        if key in raw:
-            raise RegistryError(f"{path}: {key!r} is no longer read; {hint}")
-    unknown = set(raw) - _MANIFEST_KEYS
-    if unknown:
-        raise RegistryError(
-            f"{path}: unknown keys {sorted(unknown)}; allowed {sorted(_MANIFEST_KEYS)}"
-        )
-    for key in ("id", "description"):
-        if key not in raw:
-            raise RegistryError(f"{path}: missing required key {key!r}")
+    raw = read_manifest(path)
     if raw["id"] != action_id:
         raise RegistryError(
             f"{path}: id {raw['id']!r} is not the ACTION_ID {action_id!r} of its handler "
             f"module {module.__name__}; a manifest and its module name the same action"
         )
-    examples = raw.get("examples") or []
-    for i, example in enumerate(examples):
-        if not isinstance(example, dict) or "description" not in example or "steps" not in example:
-            raise RegistryError(f"{path}: examples[{i}] needs 'description' and 'steps'")
     return ActionSpec(
         id=action_id,
         name=name,
         description=str(raw["description"]).strip(),
         handler=run,
         needs=_needs(module, run),
-        input_schema=_load_schema(schemas_dir / f"{name}.input.json", path),
-        output_schema=_load_schema(schemas_dir / f"{name}.output.json", path),
+        input_schema=load_schema(schemas_dir / f"{name}.input.json", path),
+        output_schema=load_schema(schemas_dir / f"{name}.output.json", path),
         supports_dry_run=bool(raw.get("supportsDryRun", False)),
-        examples=list(examples),
+        examples=list(raw.get("examples") or []),
         manifest_path=path,
     )
 
@@ -302,10 +254,8 @@ class Registry:
             from .handlers import HANDLERS
 
             handlers = HANDLERS
-        actions_dir = actions_dir or data_dir("actions")
-        schemas_dir = schemas_dir or data_dir("schemas") / "actions"
-        if not actions_dir.is_dir():
-            raise RegistryError(f"actions folder {actions_dir} not found")
+        actions_dir = actions_folder(actions_dir)
+        schemas_dir = schemas_folder(schemas_dir)
         modules = list(handlers)
         names = [action_name(m) for m in modules]
         orphans = _unclaimed_manifests(actions_dir, set(names))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 DEFAULT_PROXY_NAME = "pagerduty-actions"
+#: ``template run``'s option that lets a run against the sandbox push to hosted git.
+ALLOW_REAL_GIT_FLAG = "--allow-real-git"
 HTTP_BACKSTAGE_REQUEST = "http:backstage:request"
 
 #: Backstage built-ins the runner executes itself (see ``builtins``).

@@ -21,11 +21,11 @@ from pagerduty_actions.catalog import annotation_keys
 from pagerduty_actions.scm import parse_repo_url
 from pagerduty_actions.scm.errors import ScmError
 from pagerduty_actions.scm.repo_url import RepoLocation
+from pagerduty_actions.templating.known_actions import ALLOW_REAL_GIT_FLAG
 
 SERVICE_CREATE = "pagerduty:service:create"
 ENTITY_ANNOTATE = "pagerduty:entity:annotate"
 DEPENDENCIES_SYNC = "pagerduty:dependencies:sync"
-ALLOW_REAL_GIT_FLAG = "--allow-real-git"
 
 
 class SandboxDeliveryRefused(Exception):
