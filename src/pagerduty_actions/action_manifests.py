@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from .fast_yaml import load_all
 from .paths import data_dir
+from .yaml_budget import YamlBudgetError
 
 MANIFEST_KEYS = frozenset({"id", "description", "supportsDryRun", "examples"})
 # Keys of the manifests before #20, refused with the way things are found now.
@@ -48,9 +49,10 @@ def schemas_folder(schemas_dir: Path | None = None) -> Path:
 def read_manifest(path: Path) -> dict[str, Any]:
     """One manifest as a mapping whose keys are known and whose required keys are there."""
     try:
-        raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
+        documents = load_all(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError, YamlBudgetError) as exc:
         raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
+    raw = documents[0] if len(documents) == 1 else None
     if not isinstance(raw, dict):
         raise RegistryError(f"{path}: a manifest must be a mapping")
     for key, hint in _RETIRED_KEYS.items():

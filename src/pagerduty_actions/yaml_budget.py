@@ -11,24 +11,21 @@ for, and stop at a budget. An alias to a node that contains it (a recursive stru
 JSON consumer can read) is refused outright.
 
 Nesting is bounded too: ruamel's scanner does work proportional to the depth of open ``[``/``{``
-for every token (a megabyte of ``[`` takes hours), and every walk after it recurses per level.
+for every token (a megabyte of ``[`` takes hours), and every walk after it recurses per level
+(libyaml's composer too, in C).
+
+The events may come from ruamel or from PyYAML's libyaml parser (``fast_yaml``): both name their
+event classes alike and give them the same ``anchor`` and ``start_mark``, so the budget reads
+them by class name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import StreamMark
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    DocumentEndEvent,
-    Event,
-    ScalarEvent,
-)
 
 #: How many nodes all the aliases of one YAML stream may stand for, together.
 MAX_ALIAS_NODES = 10_000
@@ -41,7 +38,7 @@ class YamlBudgetError(ValueError):
     nesting too deep. ``problem`` says which and what to do, ``line``/``column`` (1-based) where.
     """
 
-    def __init__(self, problem: str, mark: StreamMark) -> None:
+    def __init__(self, problem: str, mark: Any) -> None:
         self.problem = problem
         self.line = mark.line + 1
         self.column = mark.column + 1
@@ -56,9 +53,21 @@ class _Open:
     nodes: int = 1
 
 
+_ALIAS, _SCALAR, _START, _END, _DOCUMENT_END = range(5)
+_KINDS = {
+    "AliasEvent": _ALIAS,
+    "ScalarEvent": _SCALAR,
+    "MappingStartEvent": _START,
+    "SequenceStartEvent": _START,
+    "MappingEndEvent": _END,
+    "SequenceEndEvent": _END,
+    "DocumentEndEvent": _DOCUMENT_END,
+}
+
+
 def within_budget(
-    events: Iterable[Event], limit: int = MAX_ALIAS_NODES, max_depth: int = MAX_YAML_DEPTH
-) -> Iterator[Event]:
+    events: Iterable[Any], limit: int = MAX_ALIAS_NODES, max_depth: int = MAX_YAML_DEPTH
+) -> Iterator[Any]:
     """The events, passed on one by one; :class:`YamlBudgetError` as soon as the aliases seen
     stand for over ``limit`` nodes or collections nest deeper than ``max_depth``.
 
@@ -75,7 +84,8 @@ def within_budget(
             stack[-1].nodes += nodes
 
     for event in events:
-        if isinstance(event, AliasEvent):
+        kind = _KINDS.get(type(event).__name__)
+        if kind == _ALIAS:
             name = str(event.anchor)
             if any(frame.anchor == name for frame in stack):
                 raise YamlBudgetError(
@@ -92,11 +102,11 @@ def within_budget(
                     event.start_mark,
                 )
             add(size)
-        elif isinstance(event, ScalarEvent):
+        elif kind == _SCALAR:
             if event.anchor is not None:
                 sizes[str(event.anchor)] = 1
             add(1)
-        elif isinstance(event, CollectionStartEvent):
+        elif kind == _START:
             if len(stack) >= max_depth:
                 raise YamlBudgetError(
                     f"the YAML nests more than {max_depth} mappings or lists deep; flatten it",
@@ -104,12 +114,12 @@ def within_budget(
                 )
             anchor = event.anchor
             stack.append(_Open(str(anchor) if anchor is not None else None))
-        elif isinstance(event, CollectionEndEvent) and stack:
+        elif kind == _END and stack:
             done = stack.pop()
             if done.anchor is not None:
                 sizes[done.anchor] = done.nodes
             add(done.nodes)
-        elif isinstance(event, DocumentEndEvent):
+        elif kind == _DOCUMENT_END:
             sizes.clear()  # anchors do not carry over to the next document
         yield event
 

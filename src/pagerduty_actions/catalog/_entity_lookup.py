@@ -61,19 +61,27 @@ def list_entities(text: str) -> list[EntityInfo]:
 def entities(parsed: Parsed) -> list[tuple[EntityInfo, Document]]:
     found = []
     for document in parsed.documents:
-        data = document.data
-        if not isinstance(data, dict) or document.root is None:
-            continue
-        metadata = data.get("metadata")
-        kind = data.get("kind")
-        if not isinstance(kind, str) or not isinstance(metadata, dict):
-            continue
-        name, namespace = metadata.get("name"), metadata.get("namespace") or DEFAULT_NAMESPACE
-        if not isinstance(name, str) or not isinstance(namespace, str):
+        identity = entity_identity(document.data)
+        if identity is None or document.root is None:
             continue
         line = parsed.body.count("\n", 0, document.root.start) + 1
-        found.append((EntityInfo(kind, namespace, name, document.index, line), document))
+        found.append((EntityInfo(*identity, document.index, line), document))
     return found
+
+
+def entity_identity(data: Any) -> tuple[str, str, str] | None:
+    """``(kind, namespace, name)`` of a document that is an entity (a mapping with a string
+    ``kind`` and ``metadata.name``), else None."""
+    if not isinstance(data, dict):
+        return None
+    metadata = data.get("metadata")
+    kind = data.get("kind")
+    if not isinstance(kind, str) or not isinstance(metadata, dict):
+        return None
+    name, namespace = metadata.get("name"), metadata.get("namespace") or DEFAULT_NAMESPACE
+    if not isinstance(name, str) or not isinstance(namespace, str):
+        return None
+    return kind, namespace, name
 
 
 def select_entity(text: str, entity_ref: EntityRefInput = None) -> EntityInfo:

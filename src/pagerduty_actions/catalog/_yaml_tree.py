@@ -4,8 +4,9 @@ ruamel.yaml's composed nodes hide aliases (an alias becomes the anchored node, w
 elsewhere in the file) and its round-trip dump re-flows whitespace in corner cases. Building our
 own small tree from the parser's events keeps what a minimal text edit needs: where each key,
 value, alias, flow or block collection starts and ends, its style and anchor. The data of each
-document comes from ruamel's safe loader (merge keys, anchors and tags resolved as a consumer
-of the file, Backstage included, would see them).
+document is ruamel's safe loader's YAML 1.2 reading (merge keys, anchors and tags resolved as a
+consumer of the file, Backstage included, would see them), given by libyaml where the two
+cannot differ (``fast_yaml``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
+from ..fast_yaml import load_all
 from ..yaml_budget import YamlBudgetError, within_budget
 from .errors import CatalogBudgetError, CatalogYamlError
 
@@ -124,17 +126,28 @@ def parse_stream(text: str) -> list[Document]:
     """
     try:
         events = list(within_budget(YAML(typ="safe", pure=True).parse(text)))
-        data = list(YAML(typ="safe", pure=True).load_all(text))
     except YamlBudgetError as exc:
         raise CatalogBudgetError(exc.problem, exc.line, exc.column) from None
     except YAMLError as exc:
         raise _as_catalog_error(exc) from None
+    data = load_data(text)
     documents = _documents(events)
     if len(documents) != len(data):  # pragma: no cover - both come from the same parser
         raise CatalogYamlError("the documents could not be read consistently", None, None)
     for document, loaded in zip(documents, data, strict=True):
         document.data = loaded
     return documents
+
+
+def load_data(text: str) -> list[Any]:
+    """The data of every document of ``text`` (no BOM), read only: no positions, so libyaml
+    reads it where it reads as ruamel does (``fast_yaml``). Errors as :func:`parse_stream`."""
+    try:
+        return load_all(text)
+    except YamlBudgetError as exc:
+        raise CatalogBudgetError(exc.problem, exc.line, exc.column) from None
+    except YAMLError as exc:
+        raise _as_catalog_error(exc) from None
 
 
 def _documents(events: list[Event]) -> list[Document]:

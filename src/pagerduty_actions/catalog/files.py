@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ._entity_lookup import Parsed, entities
+from ..fast_yaml import fast_load_all
+from ._entity_lookup import Parsed, entity_identity
 from .component import CatalogEntity, Location
 from .entity_ref import DEFAULT_KIND, DEFAULT_NAMESPACE, EntityRef
 from .errors import CatalogBudgetError, CatalogError, CatalogYamlError
 
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!/).+)\Z")
 _GIT_TIMEOUT = 10.0
+_BOM = "\ufeff"
 
 
 class CatalogFileError(CatalogError):
@@ -111,6 +113,28 @@ def _components_of(path: Path, checkouts: _CheckoutCache) -> list[CatalogEntity]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogFileError(path, f"cannot be read ({type(exc).__name__})") from None
+    location: Location | None = None
+    out = []
+    for index, data in enumerate(_documents_of(path, text)):
+        identity = entity_identity(data)
+        if identity is None or identity[0].casefold() != "component":
+            continue
+        location = location or file_location(path, checkouts.lookup(path.parent))
+        out.append(component_from_data(data, replace(location, document=index + 1)))
+    return out
+
+
+def _documents_of(path: Path, text: str) -> list[Any]:
+    """The data of each document of a catalog file, read only.
+
+    libyaml reads it (``fast_yaml``) where its reading cannot differ from ruamel's YAML 1.2;
+    otherwise, and for any text it refuses or that exceeds the YAML budget, the round-trip
+    parser an edit uses reads it and names the problem. Files the sync edits are read again
+    by that parser when they are edited (``yaml_edit``), so only they pay for it.
+    """
+    fast = fast_load_all(text.removeprefix(_BOM))
+    if fast is not None:
+        return fast
     try:
         parsed = Parsed.of(text)
     except CatalogYamlError as exc:
@@ -119,15 +143,7 @@ def _components_of(path: Path, checkouts: _CheckoutCache) -> list[CatalogEntity]
         ) from None
     except CatalogBudgetError as exc:
         raise CatalogFileError(path, exc.problem, exc.line, exc.column) from None
-    location: Location | None = None
-    out = []
-    for info, document in entities(parsed):
-        if info.kind.casefold() != "component":
-            continue
-        location = location or file_location(path, checkouts.lookup(path.parent))
-        where = replace(location, document=info.document_index + 1)
-        out.append(component_from_data(document.data, where))
-    return out
+    return [document.data for document in parsed.documents]
 
 
 def component_from_data(data: Mapping[str, Any], location: Location | None) -> CatalogEntity:
