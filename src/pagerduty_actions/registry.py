@@ -292,20 +292,25 @@ class Registry:
         idempotency_key: str | None = None,
         request_id: str | None = None,
     ) -> RunResult:
-        """Validate, authorise, deduplicate, run the handler, validate its output, audit."""
+        """Validate, authorise, deduplicate, run the handler, validate its output, audit.
+
+        A request refused before it runs (not allowed, no dry run, invalid input) touches no
+        database and leaves no audit row: it is not a run, and the access and run log lines
+        record it. Everything past those checks is audited, whatever its outcome.
+        """
         caller = caller or Caller("anonymous")
         spec = self.get(action_id)
+        if not caller.may_run(action_id):
+            raise NotAllowedError(
+                f"caller {caller.name!r} may not run {action_id}; "
+                "add it to this token's 'actions' list in auth.tokens"
+            )
+        if dry_run and not spec.supports_dry_run:
+            raise InputError(f"{action_id} does not support dry run")
+        self.validate_input(action_id, payload)
         started, t0 = datetime.now(UTC), time.monotonic()
         outcome, error_name = "error", None
         try:
-            if not caller.may_run(action_id):
-                raise NotAllowedError(
-                    f"caller {caller.name!r} may not run {action_id}; "
-                    "add it to this token's 'actions' list in auth.tokens"
-                )
-            if dry_run and not spec.supports_dry_run:
-                raise InputError(f"{action_id} does not support dry run")
-            self.validate_input(action_id, payload)
             _require_db(services)
             result = self._run_once(
                 spec, payload, services, dry_run, caller, initiator, idempotency_key, request_id

@@ -39,12 +39,17 @@ def test_every_run_is_audited_with_caller_and_initiator(
         json={"message": "a"},
         headers=auth(**{"X-Backstage-Initiator": "user:default/jane"}),
     )
-    client.post("/v2/actions/test:echo", json={}, headers=auth())
+    refused = client.post("/v2/actions/test:echo", json={}, headers=auth())
+    assert refused.status_code == 400
+    failed = client.post("/v2/actions/test:boom", json={"seconds": 0}, headers=auth())
+    assert failed.status_code == 500
     db = app.extensions["pagerduty_actions"].services.db
     rows = AuditLog(db).recent()
-    assert [(r["outcome"], r["errorName"]) for r in rows] == [
-        ("error", "InputError"),
-        ("success", None),
+    # The refused input never ran: no row (and no database round trip). The run that failed
+    # in its handler is a run: audited with its error.
+    assert [(r["actionId"], r["outcome"], r["errorName"]) for r in rows] == [
+        ("test:boom", "error", "InternalError"),
+        ("test:echo", "success", None),
     ]
     assert rows[1]["initiator"] == "user:default/jane"
     assert rows[1]["caller"] == "backstage"
