@@ -34,7 +34,10 @@ unit: $(STAMP)
 # pytest exits 5 when it collected no tests; that is a failure here, never a pass.
 test: lint typecheck unit
 
+# The hot paths (issue #21) then the dependency sync (issue #6); each prints its table.
 bench: $(STAMP)
+	$(BIN)/python bench/lint_bench.py
+	$(BIN)/python bench/request_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/entity_page_bench.py
 

@@ -41,6 +41,9 @@ from sync_case import (
 
 DEFAULT_SIZES = (100, 1000, 5000)
 MAX_RATIO = 1.1
+#: Issue #21: a ``pagerduty`` run (catalog files read, the changed ones edited) within this
+#: factor of the ``backstage`` run's wall time on the same data.
+MAX_FILES_VS_API = 1.5
 
 COLUMNS = (  # title, row key, format
     ("N", "n", "{}"),
@@ -126,6 +129,38 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([line(grid[0]), rule, *(line(cells) for cells in grid[1:])])
 
 
+def strategy_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per N, the ``pagerduty`` run's wall time over the ``backstage`` run's."""
+    by_key = {(row["n"], row["strategy"]): row for row in rows}
+    out = []
+    for n in sorted({row["n"] for row in rows}):
+        files, api = by_key.get((n, "pagerduty")), by_key.get((n, "backstage"))
+        if files and api and api["wallSeconds"]:
+            out.append(
+                {
+                    "n": n,
+                    "pagerdutyWallSeconds": files["wallSeconds"],
+                    "backstageWallSeconds": api["wallSeconds"],
+                    "wallRatio": round(files["wallSeconds"] / api["wallSeconds"], 2),
+                    "pagerdutyCallRatio": files["ratio"],
+                }
+            )
+    return out
+
+
+def render_ratios(ratios: list[dict[str, Any]]) -> str:
+    lines = [
+        "| N | pagerduty wall s | backstage wall s | pagerduty / backstage | calls / bound |",
+        "|--:|--:|--:|--:|--:|",
+    ]
+    lines += [
+        f"| {r['n']} | {r['pagerdutyWallSeconds']:.2f} | {r['backstageWallSeconds']:.2f} | "
+        f"{r['wallRatio']:.2f}x (target <= {MAX_FILES_VS_API}x) | {r['pagerdutyCallRatio']:.3f} |"
+        for r in ratios
+    ]
+    return "\n".join(lines)
+
+
 def problems_of(row: dict[str, Any]) -> list[str]:
     """Why a row's numbers cannot be trusted or miss the target (empty when fine)."""
     where = f"N={row['n']} {row['strategy']}"
@@ -173,11 +208,15 @@ def main(argv: list[str] | None = None) -> int:
             "maxRatio": MAX_RATIO,
             "totalSeconds": round(elapsed, 2),
             "rows": rows,
+            "strategyRatios": strategy_ratios(rows),
             "problems": problems,
         }
         print(json.dumps(document, indent=2))
     else:
         print(render_table(rows))
+        ratios = strategy_ratios(rows)
+        if ratios:
+            print("\n" + render_ratios(ratios))
         print(f"\nbatch size {BATCH_SIZE}; whole run {elapsed:.1f} s")
         for problem in problems:
             print(f"PROBLEM: {problem}")
