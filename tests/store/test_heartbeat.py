@@ -4,6 +4,7 @@ as soon as the holder lets go (or stops renewing)."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -51,4 +52,20 @@ def test_a_waiter_gets_the_lease_when_the_holder_lets_go_or_stops_renewing(
     assert leases.acquire("svc", 1) is not None  # a holder that dies: nobody renews
     with hold_lease(leases, "svc", seconds=30, wait_seconds=10, what="svc") as beat:
         assert not beat.lost.is_set()
+    db.dispose()
+
+
+def test_a_hold_shorter_than_one_interval_starts_no_thread(database_url: str) -> None:
+    """A create holds its service name for well under a renewal interval: starting and
+    joining a renewal thread for it cost more than the rest of its own work."""
+    db = migrated(database_url)
+    leases = LeaseStore(db)
+    with hold_lease(leases, "quick", seconds=30, wait_seconds=0, what="quick"):
+        during = {thread.name for thread in threading.enumerate()}
+    assert "heartbeat quick" not in during
+    with hold_lease(leases, "slow", seconds=0.6, wait_seconds=0, what="slow"):
+        time.sleep(0.5)  # past the first renewal (every 0.2 s)
+        during = {thread.name for thread in threading.enumerate()}
+    assert "heartbeat slow" in during
+    assert "heartbeat slow" not in {thread.name for thread in threading.enumerate()}
     db.dispose()

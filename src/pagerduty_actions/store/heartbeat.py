@@ -8,6 +8,7 @@ runs on a timer of its own, so a slow PagerDuty call in the holder never lets it
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -25,12 +26,56 @@ class LeaseBusy(Exception):
     """Someone else held the lease for longer than we were willing to wait."""
 
 
+class _FirstBeats:
+    """One daemon thread that starts each heartbeat's own thread when its first beat is due.
+
+    Most holds (a service name while a create runs, an Idempotency-Key) end well within one
+    interval, so they never need a renewal: they start no thread and wait for none to end,
+    which cost a create more than its own work did. A hold that lasts starts its thread on
+    time and is renewed by it as before; this thread only starts threads, never waits on the
+    database, so one slow renewal never delays another lease's.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._due: dict[Heartbeat, float] = {}
+        self._thread: threading.Thread | None = None
+        self._pid = 0  # a forked child has the object but not the thread
+
+    def add(self, heartbeat: Heartbeat, due: float) -> None:
+        with self._changed:
+            self._due[heartbeat] = due
+            if self._thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="heartbeat first beats", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify()
+
+    def remove(self, heartbeat: Heartbeat) -> None:
+        with self._changed:
+            self._due.pop(heartbeat, None)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                for heartbeat in [h for h, due in self._due.items() if due <= now]:
+                    del self._due[heartbeat]
+                    heartbeat._start_beating()
+                wait = min(self._due.values(), default=None)
+                self._changed.wait(None if wait is None else max(0.0, wait - now))
+
+
 class Heartbeat:
     """Calls ``renew`` every ``interval`` seconds on a daemon thread until stopped.
 
     ``renew`` returns False when the lease is no longer ours (taken over after it lapsed): the
     heartbeat then stops and ``lost`` is set, so the holder can stop writing. A database
-    error is retried at the next beat; the lease only lapses if the errors outlast it.
+    error is retried at the next beat; the lease only lapses if the errors outlast it. The
+    thread starts when the first renewal is due (``_FirstBeats``): a hold shorter than one
+    interval never starts one.
     """
 
     def __init__(self, renew: Callable[[], bool], interval: float, what: str) -> None:
@@ -38,11 +83,12 @@ class Heartbeat:
         self._interval = max(0.05, interval)
         self._what = what
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self.lost = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat {what}", daemon=True)
 
     def __enter__(self) -> Heartbeat:
-        self._thread.start()
+        _FIRST_BEATS.add(self, time.monotonic() + self._interval)
         return self
 
     def __exit__(
@@ -54,12 +100,19 @@ class Heartbeat:
         self.stop()
 
     def stop(self) -> None:
-        self._stop.set()
+        _FIRST_BEATS.remove(self)
+        with self._lock:  # after this, _start_beating starts nothing
+            self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
 
+    def _start_beating(self) -> None:
+        with self._lock:
+            if not self._stop.is_set():
+                self._thread.start()
+
     def _beat(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.is_set():  # started when the first renewal is due
             try:
                 if not self._renew():
                     _LOG.warning("lost the lease on %s: another process took it over", self._what)
@@ -67,6 +120,11 @@ class Heartbeat:
                     return
             except DatabaseUnavailable as exc:
                 _LOG.warning("could not renew the lease on %s: %s", self._what, exc)
+            if self._stop.wait(self._interval):
+                return
+
+
+_FIRST_BEATS = _FirstBeats()
 
 
 @contextmanager
