@@ -12,26 +12,57 @@ plan never promises what the server will refuse.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 from urllib.parse import quote
 
 from .. import pagerduty as pd
 from ..catalog import InvalidEntityRefError, parse_entity_ref
+from ..config import Config
 from ..context import ActionContext, output_with_warnings
 from ..entity_page import EntityPageSettings, refuse_if_read_only
 from ..errors import InputError
 from ..pagerduty.resources import events, integrations
 
 ACTION_ID = "pagerduty:incident:trigger"
+
+
+class Link(TypedDict, total=False):
+    href: Required[str]
+    text: str
+
+
+# ``schemas/actions/incident_trigger.input.json`` (a test keeps the two in step); the functional
+# form because ``class`` is one of the fields.
+IncidentTriggerInput = TypedDict(
+    "IncidentTriggerInput",
+    {
+        "summary": Required[str],
+        "severity": Literal["critical", "error", "warning", "info"],
+        "source": str,
+        "dedupKey": str,
+        "integrationKey": str,
+        "serviceId": str,
+        "account": str,
+        "entityRef": str,
+        "links": list[Link],
+        "customDetails": dict[str, Any],
+        "component": str,
+        "group": str,
+        "class": str,
+    },
+    total=False,
+)
 MASK = "********"
 CLIENT = "Backstage"
 TRIGGERING = "triggering an incident"
 
 
-def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
-    refuse_if_read_only(EntityPageSettings.from_config(ctx.services.config), TRIGGERING)
-    client = ctx.services.pagerduty_client(payload.get("account"))
-    entity_ref, entity_url = _entity(ctx, payload.get("entityRef"))
+def run(
+    ctx: ActionContext, payload: IncidentTriggerInput, *, config: Config, pagerduty: pd.ClientPool
+) -> dict[str, Any]:
+    refuse_if_read_only(EntityPageSettings.from_config(config), TRIGGERING)
+    client = pagerduty.get(payload.get("account"))
+    entity_ref, entity_url = _entity(config, payload.get("entityRef"))
     service_id = payload.get("serviceId")
     dedup_key = payload.get("dedupKey") or uuid.uuid4().hex
     event, extra = trigger_event(payload, entity_ref=entity_ref, entity_url=entity_url)
@@ -57,7 +88,7 @@ def run(ctx: ActionContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def trigger_event(
-    payload: dict[str, Any], *, entity_ref: str | None, entity_url: str | None
+    payload: IncidentTriggerInput, *, entity_ref: str | None, entity_url: str | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The event's ``payload`` and its top-level extras (client, links) from the input."""
     event: dict[str, Any] = {
@@ -83,7 +114,7 @@ def trigger_event(
     return event, extra
 
 
-def _entity(ctx: ActionContext, text: str | None) -> tuple[str | None, str | None]:
+def _entity(config: Config, text: str | None) -> tuple[str | None, str | None]:
     """The entity ref, normalised, and its Backstage page when ``backstage.baseUrl`` is set."""
     if not text:
         return None, None
@@ -93,7 +124,7 @@ def _entity(ctx: ActionContext, text: str | None) -> tuple[str | None, str | Non
         raise InputError(
             f"entityRef: {exc}", details=[{"path": "$.entityRef", "message": str(exc)}]
         ) from None
-    base = str(ctx.services.config.section("backstage").get("baseUrl") or "").rstrip("/")
+    base = str(config.section("backstage").get("baseUrl") or "").rstrip("/")
     if not base:
         return str(ref), None
     # Backstage's entity route: namespace and kind lower-cased, the name as it is.
