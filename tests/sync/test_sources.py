@@ -181,10 +181,11 @@ def test_pages_through_components_with_only_the_needed_fields(catalog: CatalogSe
         assert "filter" not in request.query and request.query["cursor"]
         assert request.query["fields"] == [",".join(COMPONENT_FIELDS)]
     assert all(r.authenticated for r in catalog.requests)
-    # The projection removed everything a sync does not read.
-    assert set(items[0]) == {"kind", "metadata"}  # no dependsOn, so no spec at all
+    # The projection removed everything a sync and auto-match (the owner) do not read.
+    assert set(items[0]) == {"kind", "metadata", "spec"}
+    assert items[0]["spec"] == {"owner": "team-a"}  # no type, lifecycle, relations
     assert set(items[0]["metadata"]) == {"name", "namespace", "annotations"}
-    assert items[1]["spec"] == {"dependsOn": ["svc-00"]}
+    assert items[1]["spec"] == {"dependsOn": ["svc-00"], "owner": "team-a"}
 
 
 def test_base_url_may_be_the_backend_or_the_catalog_root(catalog: CatalogServer) -> None:

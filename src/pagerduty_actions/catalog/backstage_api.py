@@ -38,6 +38,7 @@ COMPONENT_FIELDS: tuple[str, ...] = (
     "metadata.namespace",
     "metadata.annotations",
     "spec.dependsOn",
+    "spec.owner",  # auto-match gives points for the same team
 )
 DEFAULT_PAGE_SIZE = 500
 # Statuses a catalog backend answers when trying again later may work (429: wait, see below).

@@ -46,6 +46,9 @@ class CatalogEntity:
     # Not in the repr: ``pagerduty.com/integration-key`` is a secret and graphs get logged.
     annotations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     location: Location | None = None
+    #: ``spec.owner`` as written (``team-a``, ``group:default/team-a``); auto-match compares it
+    #: with the PagerDuty service's team.
+    owner: str | None = None
 
     def annotation(self, key: str) -> str | None:
         return dict(self.annotations).get(key)

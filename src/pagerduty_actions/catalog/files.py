@@ -179,8 +179,13 @@ def component_from_data(data: Mapping[str, Any], location: Location | None) -> C
         if isinstance(raw_depends, list)
         else ()
     )
+    owner = spec.get("owner") if isinstance(spec, Mapping) else None
     return CatalogEntity(
-        ref=ref.normalised(), depends_on=depends_on, annotations=annotations, location=location
+        ref=ref.normalised(),
+        depends_on=depends_on,
+        annotations=annotations,
+        location=location,
+        owner=owner if isinstance(owner, str) and owner else None,
     )
 
 

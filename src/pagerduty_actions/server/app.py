@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, Response, g, request
 from werkzeug.routing import PathConverter
 
+from .. import ui
 from ..bootstrap import build_services
 from ..config import Config
 from ..redaction import QUOTE_LIMIT, clip
@@ -59,6 +60,8 @@ def create_app(
         pagerduty_backend_api.bp,
     ):
         app.register_blueprint(blueprint)
+    state = app.extensions["pagerduty_actions"]
+    ui.register(app, config=config, services=services, authenticate=state.auth.authenticate)
     register_error_handlers(app, not_found_hints={pagerduty_api.PREFIX: pagerduty_api.SERVED})
     app.before_request(_before)
     app.after_request(_after)
@@ -79,9 +82,14 @@ def _before() -> None:
         incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex[:16]
     )
     g.started = time.monotonic()
-    if request.endpoint in _PUBLIC_ENDPOINTS:
+    if request.endpoint in _PUBLIC_ENDPOINTS or _is_page(request.path):
         return
     g.caller = app_state().auth.authenticate(request.headers.get("Authorization"))
+
+
+def _is_page(path: str) -> bool:
+    """The admin pages (``/ui``) sign their callers in by session cookie, not bearer token."""
+    return path == "/ui" or path.startswith("/ui/")
 
 
 def _after(response: Response) -> Response:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -134,7 +135,7 @@ def entity_from_api(raw: Mapping[str, Any]) -> CatalogEntity | None:
     location = location_of(dict(entity.annotations))
     if location is None:
         return entity
-    return CatalogEntity(entity.ref, entity.depends_on, entity.annotations, location)
+    return replace(entity, location=location)
 
 
 def build_backstage_graph(entities: Iterable[CatalogEntity]) -> BackstageGraph:
