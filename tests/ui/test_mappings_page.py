@@ -1,0 +1,137 @@
+"""``/ui/mappings``: each row's state, filter and search, paging, auto-match suggestions with
+reasons, and accepting two of one repository -> one pull-request branch with both
+annotations, shown as "pull request open" until the catalog has them."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from ruamel.yaml import YAML
+from ui_world import World, git
+
+from conftest import csrf_of
+from pagerduty_actions.admin.rows import Row, ServiceInfo, Table, build_rows, select
+from pagerduty_actions.catalog.component import CatalogEntity
+from pagerduty_actions.sync.model import MappingEntry, MappingStatus
+
+
+def rows_of(html: str) -> dict[str, str]:
+    """Each table row's key -> its text (tags dropped)."""
+    out = {}
+    for key, body in re.findall(r'<tr data-row="([^"]+)">(.*?)</tr>', html, re.S):
+        out[key] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+    return out
+
+
+def test_every_component_and_unclaimed_service_has_its_state(admin: FlaskClient) -> None:
+    rows = rows_of(admin.get("/ui/mappings").text)
+    assert "mapped in source" in rows["component:default/checkout"]
+    assert "override only" in rows["component:default/search"]
+    assert "unmapped" in rows["component:default/inventory"]
+    assert "conflict" in rows["component:default/legacy-ui"]
+    assert "PGONE01" in rows["component:default/legacy-ui"]
+    assert "conflict" in rows["component:default/reports-a"]
+    assert "also claimed by component:default/reports-b" in rows["component:default/reports-a"]
+    assert "unmapped" in rows["service:PORPHAN"]  # a service no component claims
+    assert "service:PCHKOUT" not in rows  # claimed: shown on its component's row
+
+
+def test_suggestions_show_score_confidence_and_reasons(admin: FlaskClient) -> None:
+    rows = rows_of(admin.get("/ui/mappings?suggested=1").text)
+    assert set(rows) == {"component:default/inventory", "component:default/billing"}
+    billing = rows["component:default/billing"]
+    assert "PBILLNG — 100 (exact)" in billing
+    assert "same name: 85 points" in billing and "same team: +10" in billing
+    inventory = rows["component:default/inventory"]  # "Inventory Service" -> "inventory"
+    assert "PINVTRY — 100 (exact)" in inventory
+
+
+def test_filter_and_search(admin: FlaskClient) -> None:
+    conflicts = rows_of(admin.get("/ui/mappings?state=conflict").text)
+    assert set(conflicts) == {
+        "component:default/legacy-ui",
+        "component:default/reports-a",
+        "component:default/reports-b",
+    }
+    found = rows_of(admin.get("/ui/mappings?q=orphan+queue").text)
+    assert set(found) == {"service:PORPHAN"}
+    assert admin.get("/ui/mappings?state=bogus").status_code == 400
+
+
+def test_accepting_two_of_one_repository_opens_one_pull_request_with_both(
+    admin: FlaskClient, world: World
+) -> None:
+    page = admin.get("/ui/mappings?suggested=1")
+    answer = admin.post(
+        "/ui/mappings/accept",
+        data={
+            "csrf": csrf_of(page.text),
+            "pair": ["component:default/inventory|PINVTRY", "component:default/billing|PBILLNG"],
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert "branch <code>pagerduty/map-services</code> pushed" in answer.text
+    assert world.branches("shop") == ["main", "pagerduty/map-services"]
+    assert world.branches("tools") == ["main"]
+    commits = world.commits("shop", "pagerduty/map-services")
+    assert len(commits) == 2 and commits[0] == "Connect inventory, billing to PagerDuty"
+    for path, service in (
+        ("inventory/catalog-info.yaml", "PINVTRY"),
+        ("billing/catalog-info.yaml", "PBILLNG"),
+    ):
+        document = YAML(typ="safe").load(world.show("shop", "pagerduty/map-services", path))
+        assert document["metadata"]["annotations"] == {"pagerduty.com/service-id": service}
+    assert "service-id" not in world.show("shop", "main", "billing/catalog-info.yaml")
+
+    rows = rows_of(admin.get("/ui/mappings").text)
+    assert "pull request open for PBILLNG" in rows["component:default/billing"]
+    assert "pull request open for PINVTRY" in rows["component:default/inventory"]
+    assert rows_of(admin.get("/ui/mappings?suggested=1").text) == {}  # not offered twice
+
+    # merged: the checkout has the annotation now, the row is mapped and the note is gone
+    checkout = world.checkouts["shop"]
+    git(checkout, "pull", "-q", "origin", "pagerduty/map-services")
+    rows = rows_of(admin.get("/ui/mappings?refresh=1").text)
+    assert "mapped in source" in rows["component:default/billing"]
+    assert "pull request open" not in rows["component:default/billing"]
+
+
+def test_a_stale_or_forged_pair_changes_nothing(admin: FlaskClient, world: World) -> None:
+    page = admin.get("/ui/mappings")
+    for pair in ("component:default/checkout|PBILLNG", "component:default/billing|PNOPE01"):
+        answer = admin.post("/ui/mappings/accept", data={"csrf": csrf_of(page.text), "pair": pair})
+        assert answer.status_code == 400 and "reload it" in answer.text
+    assert world.branches("shop") == ["main"]
+
+
+def _big_table(count: int) -> Table:
+    entities = {
+        f"component:default/c{i:05d}": CatalogEntity(f"component:default/c{i:05d}")
+        for i in range(count)
+    }
+    entries = [
+        MappingEntry(ref, f"P{i:06d}", MappingStatus.MAPPED, "annotation:service-id")
+        if i % 2
+        else MappingEntry(ref, None, MappingStatus.UNMAPPED, "-")
+        for i, ref in enumerate(entities)
+    ]
+    services = [ServiceInfo(f"P{i:06d}", f"svc {i}", "default") for i in range(count)]
+    return build_rows(entities, entries, services, {}, {})
+
+
+def test_five_thousand_rows_are_paged() -> None:
+    table = _big_table(5000)
+    assert len(table.rows) == 7500  # 5,000 components, 2,500 services nobody claims
+    first = select(table)
+    assert (first.number, first.pages, first.total, len(first.rows)) == (1, 150, 7500, 50)
+    last = select(table, state="mapped", page=999)
+    assert (last.number, last.pages, last.total) == (50, 50, 2500)
+    assert all(isinstance(r, Row) and r.state == "mapped" for r in last.rows)
+    searched = select(table, query="c04999")
+    assert [r.entity_ref for r in searched.rows] == ["component:default/c04999"]
+
+
+def test_the_page_links_to_the_next_page(admin: FlaskClient) -> None:
+    html = admin.get("/ui/mappings").text
+    assert "page 1 of 1" in html and 'rel="next"' not in html
