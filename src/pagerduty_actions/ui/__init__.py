@@ -13,12 +13,17 @@ from ..admin.snapshot import SnapshotCache, read_snapshot
 from ..config import Config
 from ..registry import Caller
 from ..services import Services
-from . import views_auth, views_mappings, views_sync
+from . import views_auth, views_graph, views_mappings, views_sync
 from .blueprint import bp
 from .session import SessionSigner
 from .state import EXTENSION, UiState
 
-_VIEWS = (views_auth, views_mappings, views_sync)  # importing them adds their routes to ``bp``
+_VIEWS = (
+    views_auth,
+    views_mappings,
+    views_sync,
+    views_graph,
+)  # importing them adds their routes to ``bp``
 
 
 def register(
