@@ -47,7 +47,19 @@ clean:
 # End to end against a real Backstage 1.45.3 backend (e2e/backstage, installed by `npm ci` from
 # its lock file when missing or stale, cached in e2e/backstage/node_modules): the Backstage
 # module's Node tests, then tests/e2e, which `make test` leaves out.
-.PHONY: e2e
-e2e: $(STAMP)
+# The admin pages' browser test (tests/e2e/test_ui_browser.py) drives Debian's chromium through
+# its chromedriver; `browser` installs both from Debian when missing (never a browser download).
+.PHONY: e2e e2e-ui browser
+e2e: $(STAMP) browser
 	cd backstage/scaffolder-backend-module-pagerduty-actions && node --test test/*.test.js
 	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e --timeout=900
+
+# Only the admin pages in the browser (no Backstage); saves the screenshots of docs/ui.md.
+e2e-ui: $(STAMP) browser
+	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e/test_ui_browser.py
+
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
