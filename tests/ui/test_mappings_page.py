@@ -4,15 +4,20 @@ annotations, shown as "pull request open" until the catalog has them."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+import pytest
+import respx
 from flask.testing import FlaskClient
 from ruamel.yaml import YAML
-from ui_world import World, git
+from ui_world import World, git, github_env, make_world
 
-from conftest import csrf_of
+from conftest import build_app, csrf_of, sign_in
 from pagerduty_actions.admin.rows import Row, ServiceInfo, Table, build_rows, select
 from pagerduty_actions.catalog.component import CatalogEntity
+from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.sync.model import MappingEntry, MappingStatus
 
 
@@ -135,3 +140,57 @@ def test_five_thousand_rows_are_paged() -> None:
 def test_the_page_links_to_the_next_page(admin: FlaskClient) -> None:
     html = admin.get("/ui/mappings").text
     assert "page 1 of 1" in html and 'rel="next"' not in html
+
+
+GITHUB_TOKEN = "ghp_UiTestTokenDoNotLeak0123456789abcdefgh"
+
+
+def test_on_github_the_row_links_the_pull_request(
+    pd: SandboxServer, tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository on a host with a pull-request API: one pull request opened for both
+    components, and each row links it until merged."""
+    world = make_world(tmp_path / "gh", github=True)
+    for key, value in github_env(world).items():
+        monkeypatch.setenv(key, value)
+    pulls = "https://api.github.com/repos/acme/shop/pulls"
+    pull = {
+        "number": 7,
+        "html_url": "https://github.com/acme/shop/pull/7",
+        "head": {"ref": "pagerduty/map-services"},
+        "base": {"ref": "main"},
+        "draft": False,
+    }
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.route(host="127.0.0.1").pass_through()
+        listed = router.get(pulls).respond(200, json=[])
+        opened = router.post(pulls).respond(201, json=pull)
+        app = build_app(
+            pd,
+            world,
+            sqlite_url,
+            integrations={"github": [{"host": "github.com", "token": GITHUB_TOKEN}]},
+        )
+        client = app.test_client()
+        sign_in(client)
+        page = client.get("/ui/mappings?suggested=1")
+        answer = client.post(
+            "/ui/mappings/accept",
+            data={
+                "csrf": csrf_of(page.text),
+                "pair": [
+                    "component:default/inventory|PINVTRY",
+                    "component:default/billing|PBILLNG",
+                ],
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        assert opened.call_count == 1 and listed.call_count == 1
+        sent = json.loads(opened.calls[0].request.content)
+        assert sent["head"] == "pagerduty/map-services" and sent["base"] == "main"
+        assert GITHUB_TOKEN not in answer.text
+        rows = rows_of(client.get("/ui/mappings").text)
+        for ref in ("component:default/inventory", "component:default/billing"):
+            assert "pull request open" in rows[ref]
+            assert "https://github.com/acme/shop/pull/7" in rows[ref]
+        app.extensions["pagerduty_actions"].services.close()

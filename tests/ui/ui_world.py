@@ -143,7 +143,23 @@ class World:
         ).splitlines()
 
 
-def make_world(root: Path) -> World:
+def github_url(name: str) -> str:
+    return f"https://github.com/acme/{name}"
+
+
+def github_env(world: World) -> dict[str, str]:
+    """git told to fetch and push ``https://github.com/acme/<repo>`` from and to the bare
+    repositories (``url.<bare>.insteadOf``, through the environment)."""
+    env = {"GIT_CONFIG_COUNT": str(len(world.bare))}
+    for i, (name, path) in enumerate(sorted(world.bare.items())):
+        env[f"GIT_CONFIG_KEY_{i}"] = f"url.{path.as_uri()}.insteadOf"
+        env[f"GIT_CONFIG_VALUE_{i}"] = f"{github_url(name)}.git"
+    return env
+
+
+def make_world(root: Path, *, github: bool = False) -> World:
+    """Checkouts whose ``origin`` is the bare repository's path, or (``github``) its
+    github.com URL (then set ``github_env`` for git to reach it)."""
     world = World(root, {}, {})
     for name, files in FILES.items():
         bare = root / "remotes" / f"{name}.git"
@@ -157,8 +173,8 @@ def make_world(root: Path) -> World:
             (work / rel).write_text(text, encoding="utf-8")
         git(work, "add", "-A")
         git(work, "commit", "-q", "-m", "seed")
-        git(work, "remote", "add", "origin", str(bare))
-        git(work, "push", "-q", "origin", "HEAD:refs/heads/main")
+        git(work, "remote", "add", "origin", github_url(name) if github else str(bare))
+        git(work, "push", "-q", str(bare), "HEAD:refs/heads/main")
         world.bare[name] = bare
         world.checkouts[name] = work
     return world
