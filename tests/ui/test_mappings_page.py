@@ -194,3 +194,38 @@ def test_on_github_the_row_links_the_pull_request(
             assert "pull request open" in rows[ref]
             assert "https://github.com/acme/shop/pull/7" in rows[ref]
         app.extensions["pagerduty_actions"].services.close()
+
+
+def test_a_file_naming_another_service_meanwhile_is_left_alone(
+    admin: FlaskClient, world: World
+) -> None:
+    """Someone annotated billing in the repository after the page was read: accepting the
+    suggestion does not re-point it, says so, and proposes inventory alone."""
+    other = world.root / "other-clone"
+    git(world.root, "clone", "-q", str(world.bare["shop"]), str(other))
+    path = other / "billing/catalog-info.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  name: billing\n",
+            "  name: billing\n  annotations:\n    pagerduty.com/service-id: PSEARCH\n",
+        )
+    )
+    git(other, "commit", "-q", "-am", "billing is search now")
+    git(other, "push", "-q", "origin", "HEAD:main")
+    page = admin.get("/ui/mappings?suggested=1")
+    answer = admin.post(
+        "/ui/mappings/accept",
+        data={
+            "csrf": csrf_of(page.text),
+            "pair": ["component:default/inventory|PINVTRY", "component:default/billing|PBILLNG"],
+        },
+    )
+    assert "component:default/billing: its catalog file already names service PSEARCH" in (
+        answer.text
+    )
+    billing = world.show("shop", "pagerduty/map-services", "billing/catalog-info.yaml")
+    assert "PSEARCH" in billing and "PBILLNG" not in billing
+    assert "PINVTRY" in world.show("shop", "pagerduty/map-services", "inventory/catalog-info.yaml")
+    rows = rows_of(admin.get("/ui/mappings").text)
+    assert "pull request open" in rows["component:default/inventory"]
+    assert "pull request open" not in rows["component:default/billing"]

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 
 from ..catalog import CatalogError, annotation_keys, select_entity, set_annotations
 from ..catalog.component import CatalogEntity
-from ..scm import DeliveryRequest, EditOutcome, deliver, parse_repo_url
+from ..scm import DeliveryRequest, Edit, EditOutcome, deliver, parse_repo_url
 from ..services import Services
 from ..store.database import Database
 from ..store.settings import SettingsStore
@@ -34,6 +34,7 @@ from ..sync.model import Mapping, MappingStatus
 from .rows import Pending
 
 SETTING = "ui.annotate-proposals"
+Refused = list[tuple[str, str]]  # (entity ref, why) the edit of a file could not make
 BRANCH_NAME = "map-services"
 MAX_ACCEPT = 500  # pairs in one form post: bounded work per request
 
@@ -189,13 +190,14 @@ def _deliver(
     )
 
 
-def _edit(group: list[tuple[Accepted, CatalogEntity]]) -> Any:
+def _edit(group: list[tuple[Accepted, CatalogEntity]]) -> Edit[Refused]:
     """The edit of one file: each pair's annotations set on the text the repository holds
     now. A component whose file already names another service is left alone and reported
     (a suggestion never re-points a mapping someone wrote)."""
 
-    def edit(text: str) -> EditOutcome[list[tuple[str, str]]]:
-        original, diffs, refused = text, [], []
+    def edit(text: str) -> EditOutcome[Refused]:
+        original, diffs = text, []
+        refused: Refused = []
         for pair, _ in group:
             to_set = {annotation_keys.SERVICE_ID: pair.service_id}
             if pair.account:
