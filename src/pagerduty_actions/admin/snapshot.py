@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..pagerduty.resources import services as pd_services
 from ..services import Services
@@ -34,10 +35,16 @@ class Snapshot:
     problems: list[str] = field(default_factory=list)
     read_at: float = field(default_factory=time.time)
 
-    def table(self) -> Table:
+    @cached_property
+    def rows(self) -> Table:
+        """The mappings table with its suggestions, made once per snapshot (auto-match over
+        5,000 x 5,000 takes a few seconds; paging and filtering then cost nothing)."""
         return build_rows(
             self.graph.entities, self.mapping.entries, self.services, self.overrides, self.pending
         )
+
+    def table(self) -> Table:
+        return self.rows
 
 
 def read_snapshot(services: Services) -> Snapshot:
