@@ -113,3 +113,14 @@ def test_a_word_every_service_shares_does_not_make_an_all_pairs_loop() -> None:
     index = ServiceIndex(services)
     assert index.candidates(NameKey.of("ledger-api", None)) == {1000}
     assert [s.service_id for s in suggest([Candidate("c", "ledger-api")], services)] == ["PX"]
+
+
+def test_a_typo_in_the_first_letters_still_meets_its_service() -> None:
+    """Swapped, dropped, added or changed letters at the start: the blocking keys (first four
+    letters with one left out) still bring the pair together, as scoring all pairs would."""
+    from pagerduty_actions.automatch.matcher import ServiceIndex
+
+    services = [Candidate("P1", "gigo", None), Candidate("P2", "daro", None)]
+    index = ServiceIndex(services)
+    for typo, expected in (("iggo", {0}), ("dfaro", {1}), ("gigox", {0})):
+        assert expected <= index.candidates(NameKey.of(typo, None)), typo

@@ -2,9 +2,9 @@
 
 PagerDuty's auto-match scores every component against every service: 25 million
 Jaro-Winkler comparisons at 5,000 x 5,000. Here an inverted index over blocking keys (each
-name token, its first four letters so a typo in the tail still meets, each token's first two
-letters for a typo further in — Jaro-Winkler rewards a shared start, so a pair without one
-rarely scores 80 — and the acronym) picks the few services that share something with a
+name token, its first four letters so a typo in the tail still meets, those four letters with
+one left out for a typo at the start — Jaro-Winkler rewards a shared start, so a pair differing
+more there rarely scores 80 — and the acronym) picks the few services that share something with a
 component, and only those are scored. A pair
 sharing no key scores low on Jaro-Winkler anyway (bench/automatch_bench.py measures what the
 blocking loses against scoring all pairs). Each service is then suggested for at most one
@@ -48,10 +48,22 @@ class Suggestion:
         return self.score.points
 
 
+def start_variants(word: str) -> set[str]:
+    """The word's first four letters with one letter left out (a word of three letters:
+    itself). Two words one typo apart in their first letters (a letter swapped, dropped,
+    added or changed) share one of these, as in SymSpell's deletion neighbourhoods."""
+    head = word[:PREFIX]
+    if len(head) < PREFIX:
+        return {head} if len(head) == PREFIX - 1 else set()
+    return {head[:i] + head[i + 1 :] for i in range(PREFIX)}
+
+
 def blocking_keys(key: NameKey) -> set[str]:
     keys = {f"t:{t}" for t in key.tokens}
     keys |= {f"p:{t[:PREFIX]}" for t in key.tokens if len(t) >= PREFIX}
-    keys |= {f"s:{t[:2]}" for t in key.tokens if len(t) >= 2}
+    words = key.tokens if len(key.tokens) == 1 else (*key.tokens, "".join(key.tokens))
+    for word in words:
+        keys |= {f"d:{d}" for d in start_variants(word)}
     if key.acronym:
         keys.add(f"a:{key.acronym}")
         keys.add(f"t:{key.acronym}")  # a service named by the acronym alone
