@@ -5,9 +5,9 @@ mode hides and refuses every write."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from ui_client import build_app, csrf_of, sign_in
 from ui_world import ADMIN_TOKEN, VIEWER_TOKEN, World
 
-from conftest import build_app, csrf_of, sign_in
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.ui.session import COOKIE
 

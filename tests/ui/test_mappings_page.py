@@ -12,9 +12,9 @@ import pytest
 import respx
 from flask.testing import FlaskClient
 from ruamel.yaml import YAML
+from ui_client import build_app, csrf_of, sign_in
 from ui_world import World, git, github_env, make_world
 
-from conftest import build_app, csrf_of, sign_in
 from pagerduty_actions.admin.rows import Row, ServiceInfo, Table, build_rows, select
 from pagerduty_actions.catalog.component import CatalogEntity
 from pagerduty_actions.sandbox import SandboxServer

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from ui_world import ADMIN_TOKEN
+from ui_client import sign_in
+from ui_world import ADMIN_TOKEN, World
 
 PAGE_PREFIX = "/ui"
 
@@ -39,3 +40,36 @@ def test_every_route_is_documented_or_an_html_page(app: Flask, admin: FlaskClien
             assert kind.startswith(("text/html", "text/css")), f"{method} {rule.rule}: {kind}"
             checked += 1
     assert checked >= 8
+
+
+HOSTILE_BODIES = (
+    b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+    b'{"name": ' + b"7" * 5000 + b"}",
+    b'{"name": "web\\ud800"}',
+    b'{"name": NaN}',
+    b"\xff\xfe not even text",
+)
+
+
+def test_the_forms_take_no_json_and_hostile_bodies_change_nothing(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """The JSON-body guarantees of the API (tests/foundation/test_hostile_bodies.py) do not
+    apply to these HTML forms; what does: any such body, signed in or not, is a 4xx page and
+    changes nothing."""
+    posts = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(f"{PAGE_PREFIX}/") and "POST" in (rule.methods or set())
+    ]
+    assert len(posts) >= 5
+    for signed_in in (False, True):
+        if signed_in:
+            sign_in(client)
+        for path in posts:
+            for body in HOSTILE_BODIES:
+                answer = client.post(path, data=body, content_type="application/json")
+                assert 400 <= answer.status_code < 500, (path, answer.status_code)
+                assert answer.headers["Content-Type"].startswith("text/html"), path
+    assert world.branches("shop") == ["main"]
+    assert '<strong id="strategy">disabled</strong>' in client.get("/ui/sync").text

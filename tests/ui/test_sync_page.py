@@ -8,9 +8,9 @@ import time
 
 from flask import Flask
 from flask.testing import FlaskClient
+from ui_client import build_app, csrf_of, sign_in
 from ui_world import VIEWER_TOKEN, World
 
-from conftest import build_app, csrf_of, sign_in
 from pagerduty_actions.sandbox import SandboxServer
 from pagerduty_actions.store.sync_runs import SyncRunStore
 
