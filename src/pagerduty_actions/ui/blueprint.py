@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, g, redirect, render_template, request
 
+from ..entity_page import refuse_if_read_only
 from ..errors import ActionError, NotAllowedError
 from ..redaction import QUOTE_LIMIT, clip
 from ..sync.service import SYNC_ACTION
@@ -90,8 +91,8 @@ def require(action: str, *, write: bool = False) -> None:
         raise NotAllowedError(
             f"token {caller.name!r} may not use {action!r}: add it to its auth.tokens[].actions"
         )
-    if write and ui_state().read_only:
-        raise NotAllowedError("this server is read-only (entityPage.readOnly): nothing is changed")
+    if write:  # the entity page's read-only rule, with its words
+        refuse_if_read_only(ui_state().entity_page, f"{request.method} {request.path}")
 
 
 @bp.app_template_global()

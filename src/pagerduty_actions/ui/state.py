@@ -10,6 +10,7 @@ from flask import current_app
 
 from ..admin.snapshot import SnapshotCache
 from ..config import Config
+from ..entity_page import EntityPageSettings
 from ..registry import Caller
 from ..services import Services
 from .session import SessionSigner
@@ -28,9 +29,13 @@ class UiState:
     snapshots: SnapshotCache
 
     @property
+    def entity_page(self) -> EntityPageSettings:
+        """``entityPage``: its ``readOnly`` rule is the pages' too (show, never write)."""
+        return EntityPageSettings.from_config(self.config)
+
+    @property
     def read_only(self) -> bool:
-        """``entityPage.readOnly``: the pages show, never write."""
-        return bool(self.config.section("entityPage").get("readOnly", False))
+        return self.entity_page.read_only
 
 
 def ui_state() -> UiState:
