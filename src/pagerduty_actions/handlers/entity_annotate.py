@@ -36,6 +36,7 @@ from ..paths import data_dir
 from ..scm import DeliveryRequest, DeliveryResult, EditOutcome, deliver, parse_repo_url
 from ..sync.sources import integration_key_index
 from ..template_engine import TemplateError, TemplateRenderer, TemplateSyntaxError
+from .errors import not_in_account
 
 ACTION_ID = "pagerduty:entity:annotate"
 
@@ -207,9 +208,8 @@ def _annotations_to_set(
         try:
             service = services.get(client, service_id, retry_404_for=3.0)
         except pd.ObjectNotFoundError:
-            raise InputError(
-                f"PagerDuty service {service_id} does not exist in account {client.account.id!r}",
-                details=[{"path": "$.annotations.serviceId", "message": "not found"}],
+            raise not_in_account(
+                f"service {service_id}", client.account.id, "$.annotations.serviceId"
             ) from None
         out[SERVICE_ID] = service_id
         service_url = service.get("html_url")

@@ -11,7 +11,13 @@ from __future__ import annotations
 from ..error_mapping import map_pagerduty_error, map_scm_error
 from ..errors import ActionError, InputError
 
-__all__ = ["ERROR_MAPPERS", "map_catalog_error", "map_pagerduty_error", "map_scm_error"]
+__all__ = [
+    "ERROR_MAPPERS",
+    "map_catalog_error",
+    "map_pagerduty_error",
+    "map_scm_error",
+    "not_in_account",
+]
 
 
 def map_catalog_error(exc: BaseException) -> ActionError | None:
@@ -21,6 +27,15 @@ def map_catalog_error(exc: BaseException) -> ActionError | None:
     if not isinstance(exc, CatalogError):
         return None
     return InputError(exc.message, details=[{"path": "$.catalogPath", "message": exc.message}])
+
+
+def not_in_account(what: str, account_id: str, path: str) -> InputError:
+    """An id the input gives that PagerDuty does not know (its 404): the caller's mistake, on
+    that field, naming the account looked in (an id of another account is the usual cause)."""
+    return InputError(
+        f"{what} does not exist in PagerDuty account {account_id!r}",
+        details=[{"path": path, "message": "not found"}],
+    )
 
 
 ERROR_MAPPERS = (map_pagerduty_error, map_scm_error, map_catalog_error)

@@ -22,6 +22,7 @@ from ..context import ActionContext, output_with_warnings
 from ..entity_page import EntityPageSettings, refuse_if_read_only
 from ..errors import InputError
 from ..pagerduty.resources import events, integrations
+from .errors import not_in_account
 
 ACTION_ID = "pagerduty:incident:trigger"
 
@@ -137,10 +138,7 @@ def _service_key(client: pd.PagerDutyClient, service_id: str) -> str:
     try:
         found = integrations.find_backstage(client, service_id)
     except pd.ObjectNotFoundError:
-        raise InputError(
-            f"service {service_id} does not exist in PagerDuty account {client.account.id!r}",
-            details=[{"path": "$.serviceId", "message": "not found"}],
-        ) from None
+        raise not_in_account(f"service {service_id}", client.account.id, "$.serviceId") from None
     key = (found or {}).get("integration_key")
     if not key:
         raise InputError(

@@ -19,6 +19,7 @@ from .. import pagerduty as pd
 from ..errors import InputError
 from ..pagerduty.resources import escalation_policies, vendors
 from ..suggestions import similar
+from .errors import not_in_account
 
 _CACHE_SECONDS = 60.0
 _cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
@@ -56,9 +57,8 @@ def escalation_policy(
         try:
             return escalation_policies.get(client, policy_id)
         except pd.ObjectNotFoundError:
-            raise InputError(
-                f"escalation policy {policy_id} does not exist in PagerDuty account {account.id!r}",
-                details=[{"path": "$.escalationPolicyId", "message": "not found"}],
+            raise not_in_account(
+                f"escalation policy {policy_id}", account.id, "$.escalationPolicyId"
             ) from None
     assert name is not None
     key = (account.api_base_url, account.id, "ep:" + name)

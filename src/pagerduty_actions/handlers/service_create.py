@@ -36,7 +36,7 @@ from ..pagerduty.resources import abilities, alert_grouping, integrations, servi
 from ..pagerduty.write_recorder import PagerDutyApi, WriteRecorder
 from ..store import Database
 from . import lookups
-from .errors import map_pagerduty_error
+from .errors import map_pagerduty_error, not_in_account
 from .grouping import (
     MAX_SERVICES_PER_SETTING,
     GroupingRequest,
@@ -270,9 +270,8 @@ def _shared_setting(client: pd.PagerDutyClient, setting_id: str) -> dict[str, An
     try:
         setting = alert_grouping.get(client, setting_id)
     except pd.ObjectNotFoundError:
-        raise InputError(
-            f"alert grouping setting {setting_id} does not exist in account {client.account.id!r}",
-            details=[{"path": "$.alertGrouping.settingId", "message": "not found"}],
+        raise not_in_account(
+            f"alert grouping setting {setting_id}", client.account.id, "$.alertGrouping.settingId"
         ) from None
     members = setting.get("services") or []
     if setting.get("type") == "content_based_intelligent":

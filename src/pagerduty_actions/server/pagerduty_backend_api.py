@@ -114,41 +114,30 @@ def _account() -> str | None:
 
 # -- one service -----------------------------------------------------------------------------
 
-
-@bp.get("/services/<service_id>")
-def service(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.service(r, sid, account))
-
-
-@bp.get("/services/<service_id>/incidents")
-def incidents(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.incidents(r, sid, account))
-
-
-@bp.get("/services/<service_id>/change-events")
-def change_events(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.change_events(r, sid, account))
+# The reads about one service: the path under the prefix, and the name of both its endpoint and
+# the view of ``entity_page.backend_views`` that builds its body (looked up per request).
+# Each takes the service id and ``?account=`` and nothing else.
+SERVICE_READS: tuple[tuple[str, str], ...] = (
+    ("/services/<service_id>", "service"),
+    ("/services/<service_id>/incidents", "incidents"),
+    ("/services/<service_id>/change-events", "change_events"),
+    ("/services/<service_id>/standards", "standards"),
+    ("/services/<service_id>/metrics", "metrics"),
+    ("/dependencies/service/<service_id>", "dependencies"),
+)
 
 
-@bp.get("/services/<service_id>/standards")
-def standards(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.standards(r, sid, account))
+def _service_read(name: str) -> Callable[[str], Response]:
+    def read(service_id: str) -> Response:
+        sid, account = _id(service_id, "serviceId"), _account()
+        view = getattr(views, name)
+        return _bounded(lambda r: view(r, sid, account))
+
+    return read
 
 
-@bp.get("/services/<service_id>/metrics")
-def metrics(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.metrics(r, sid, account))
-
-
-@bp.get("/dependencies/service/<service_id>")
-def dependencies(service_id: str) -> Response:
-    sid, account = _id(service_id, "serviceId"), _account()
-    return _bounded(lambda r: views.dependencies(r, sid, account))
+for _path, _name in SERVICE_READS:
+    bp.add_url_rule(_path, _name, _service_read(_name), methods=["GET"])
 
 
 @bp.get("/oncall-users")
