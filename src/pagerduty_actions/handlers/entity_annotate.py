@@ -209,7 +209,7 @@ def _annotations_to_set(
             service = services.get(client, service_id, retry_404_for=3.0)
         except pd.ObjectNotFoundError:
             raise not_in_account(
-                f"service {service_id}", client.account.id, "$.annotations.serviceId"
+                f"PagerDuty service {service_id}", client.account.id, "$.annotations.serviceId"
             ) from None
         out[SERVICE_ID] = service_id
         service_url = service.get("html_url")

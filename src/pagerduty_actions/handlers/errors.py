@@ -33,7 +33,7 @@ def not_in_account(what: str, account_id: str, path: str) -> InputError:
     """An id the input gives that PagerDuty does not know (its 404): the caller's mistake, on
     that field, naming the account looked in (an id of another account is the usual cause)."""
     return InputError(
-        f"{what} does not exist in PagerDuty account {account_id!r}",
+        f"{what} does not exist in account {account_id!r}",
         details=[{"path": path, "message": "not found"}],
     )
 

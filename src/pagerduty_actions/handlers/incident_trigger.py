@@ -138,7 +138,9 @@ def _service_key(client: pd.PagerDutyClient, service_id: str) -> str:
     try:
         found = integrations.find_backstage(client, service_id)
     except pd.ObjectNotFoundError:
-        raise not_in_account(f"service {service_id}", client.account.id, "$.serviceId") from None
+        raise not_in_account(
+            f"PagerDuty service {service_id}", client.account.id, "$.serviceId"
+        ) from None
     key = (found or {}).get("integration_key")
     if not key:
         raise InputError(

@@ -58,7 +58,7 @@ def escalation_policy(
             return escalation_policies.get(client, policy_id)
         except pd.ObjectNotFoundError:
             raise not_in_account(
-                f"escalation policy {policy_id}", account.id, "$.escalationPolicyId"
+                f"PagerDuty escalation policy {policy_id}", account.id, "$.escalationPolicyId"
             ) from None
     assert name is not None
     key = (account.api_base_url, account.id, "ep:" + name)

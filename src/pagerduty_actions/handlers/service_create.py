@@ -271,7 +271,9 @@ def _shared_setting(client: pd.PagerDutyClient, setting_id: str) -> dict[str, An
         setting = alert_grouping.get(client, setting_id)
     except pd.ObjectNotFoundError:
         raise not_in_account(
-            f"alert grouping setting {setting_id}", client.account.id, "$.alertGrouping.settingId"
+            f"PagerDuty alert grouping setting {setting_id}",
+            client.account.id,
+            "$.alertGrouping.settingId",
         ) from None
     members = setting.get("services") or []
     if setting.get("type") == "content_based_intelligent":
