@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test lint typecheck unit bench bench-automatch venv clean
+.PHONY: serve test lint typecheck unit bench bench-automatch venv clean backstage-module backstage-module-test
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,34 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 # pytest exits 5 when it collected no tests; that is a failure here, never a pass.
-test: lint typecheck unit
+test: lint typecheck unit backstage-module
+
+# The Backstage module (TypeScript, built by backstage-cli): its build tools are installed by
+# `npm ci` from its lock file when missing or stale, and kept in its node_modules, like
+# e2e/backstage's (tests/e2e/e2e_stack.py): stale means another package.json, lock file or
+# Node version than the stamp's fingerprint (content, not file times: `npm pack` rewrites
+# package.json and puts it back). Scripts are not run: nothing the checks use needs a native
+# build (better-sqlite3 comes with the test utilities but is never loaded).
+MODULE := backstage/scaffolder-backend-module-pagerduty-actions
+MODULE_STAMP := $(MODULE)/node_modules/.pagerduty-actions-stamp
+MODULE_FINGERPRINT = $(shell (cat $(MODULE)/package.json $(MODULE)/package-lock.json; node --version) | sha256sum | cut -c1-64)
+
+.PHONY: backstage-module-install
+backstage-module-install:
+	@if [ "$$(cat $(MODULE_STAMP) 2>/dev/null)" != "$(MODULE_FINGERPRINT)" ]; then \
+	  echo "cd $(MODULE) && npm ci --no-audit --no-fund --ignore-scripts"; \
+	  (cd $(MODULE) && npm ci --no-audit --no-fund --ignore-scripts) && \
+	  echo "$(MODULE_FINGERPRINT)" > $(MODULE_STAMP); \
+	fi
+
+# Lint, type check, jest tests, then the packed tarball's contract (contents, consumer types,
+# loading, config schema).
+backstage-module: backstage-module-install
+	cd $(MODULE) && npm run --silent lint && npm run --silent tsc && CI=true npm test --silent
+	cd $(MODULE) && npm run --silent check:package
+
+backstage-module-test: backstage-module-install
+	cd $(MODULE) && CI=true npm test --silent
 
 # The hot paths (issue #21) then the dependency sync (issue #6); each prints its table.
 bench: $(STAMP)
@@ -47,15 +74,16 @@ bench-automatch: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(MODULE)/node_modules $(MODULE)/dist $(MODULE)/dist-types
 
 # End to end against a real Backstage 1.45.3 backend (e2e/backstage, installed by `npm ci` from
 # its lock file when missing or stale, cached in e2e/backstage/node_modules): the Backstage
-# module's Node tests, then tests/e2e, which `make test` leaves out.
+# module's tests, then tests/e2e (which `make test` leaves out), where Backstage loads the
+# module from the tarball `npm pack` makes of it.
 # The admin pages' browser test (tests/e2e/test_ui_browser.py) drives Debian's chromium through
 # its chromedriver; `browser` installs both from Debian when missing (never a browser download).
 .PHONY: e2e e2e-ui browser
-e2e: $(STAMP) browser
-	cd backstage/scaffolder-backend-module-pagerduty-actions && node --test test/*.test.js
+e2e: $(STAMP) browser backstage-module-test
 	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e --timeout=900
 
 # Only the admin pages in the browser (no Backstage); saves the screenshots of docs/ui.md.

@@ -2,7 +2,7 @@
 
 /**
  * A real Backstage backend (release 1.45.3) for the end-to-end tests: catalog, scaffolder,
- * proxy, Roadie's http:backstage:request and our scaffolder module, started by
+ * proxy, Roadie's http:backstage:request and our scaffolder module (its packed build), started by
  * tests/e2e with `node --no-node-snapshot index.js --config app-config.yaml --config <overlay>`.
  */
 
@@ -31,5 +31,10 @@ backend.add(catalogModuleFileLocations);
 backend.add(require('@backstage/plugin-scaffolder-backend'));
 backend.add(require('@backstage/plugin-proxy-backend'));
 backend.add(require('@roadiehq/scaffolder-backend-module-http-request'));
-backend.add(require('@pagerduty-actions/scaffolder-backend-module-pagerduty-actions'));
+// Installed from the tarball `npm pack` makes of the module (tests/e2e unpacks it per run and
+// puts it on NODE_PATH); the log line lets the driver check which copy was loaded.
+const ourModule = '@pagerduty-actions/scaffolder-backend-module-pagerduty-actions';
+const ourPackageJson = require.resolve(`${ourModule}/package.json`);
+console.log(`pagerduty-actions module: ${ourPackageJson.split('/@pagerduty-actions/')[0]}`);
+backend.add(require(ourModule));
 backend.start();

@@ -50,7 +50,11 @@ def test_bundled_manifest_text_is_byte_for_byte_the_export_file(tmp_path: Path) 
 def test_package_ships_the_manifest() -> None:
     package = json.loads((MODULE / "package.json").read_text(encoding="utf-8"))
     assert "actions.json" in package["files"]
-    assert package["main"] == "index.js"
+    assert "dist" in package["files"]
+    # Built by backstage-cli: sources in the repository, dist/ in the packed package.
+    assert package["main"] == "src/index.ts"
+    assert package["publishConfig"]["main"] == "dist/index.cjs.js"
+    assert package["configSchema"] == "config.d.ts"
     peers = package["peerDependencies"]
     assert "@backstage/plugin-scaffolder-node" in peers
     assert "dependencies" not in package, "the module has no runtime dependency of its own"

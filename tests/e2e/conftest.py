@@ -30,7 +30,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("e2e-run"))
     print(
         f"\ne2e stack up in {time.monotonic() - started:.1f} s "
-        f"(npm ci {running.install_seconds:.1f} s); logs in {running.run_dir}"
+        f"(npm ci {running.install_seconds:.1f} s, module npm pack {running.pack_seconds:.1f} s); "
+        f"logs in {running.run_dir}"
     )
     try:
         yield running

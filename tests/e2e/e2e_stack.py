@@ -4,11 +4,18 @@ Each is a child process on a free 127.0.0.1 port, with its output in a log file 
 a failure shows what each one said. Backstage's node modules are installed with ``npm ci``
 from the committed lock file when missing or stale, and kept in ``e2e/backstage/node_modules``
 between local runs.
+
+Our scaffolder module is loaded as an admin installs it: ``npm pack`` builds it
+(``backstage-cli package build``) and packs it, and the tarball is unpacked into the run's
+directory, which Backstage finds through ``NODE_PATH``, after its own node_modules, so the
+module's ``@backstage/*`` peers are the backend's own copies. Unpacking per run, rather than
+into ``e2e/backstage/node_modules``, keeps that cached install the lock file's alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -27,6 +34,7 @@ MODULE_DIR = REPO / "backstage" / "scaffolder-backend-module-pagerduty-actions"
 VENV_BIN = Path(sys.executable).parent
 INSTALL_STAMP = BACKSTAGE_DIR / "node_modules" / ".pagerduty-actions-e2e-stamp"
 NPM_CI_TIMEOUT = 900
+NPM_PACK_TIMEOUT = 600
 
 
 class StackError(RuntimeError):
@@ -70,6 +78,36 @@ def ensure_node_modules(log_dir: Path) -> float:
         raise StackError(f"npm ci failed in {BACKSTAGE_DIR}:\n{tail(log)}")
     INSTALL_STAMP.write_text(fingerprint)
     return time.monotonic() - started
+
+
+def pack_module(run_dir: Path) -> Path:
+    """Build, pack and unpack our module for this run; the node_modules folder holding it."""
+    if not (MODULE_DIR / "node_modules" / ".bin" / "backstage-cli").exists():
+        raise StackError(
+            f"the build tools of {MODULE_DIR.name} are not installed: run `make e2e`, which "
+            "installs them (npm ci) before these tests"
+        )
+    log = run_dir / "npm-pack.log"
+    with log.open("w") as err:
+        result = subprocess.run(
+            ["npm", "pack", "--json", "--pack-destination", str(run_dir)],
+            cwd=MODULE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            timeout=NPM_PACK_TIMEOUT,
+        )
+    if result.returncode != 0:
+        raise StackError(f"npm pack failed in {MODULE_DIR}:\n{tail(log)}")
+    tarball = run_dir / json.loads(result.stdout)[0]["filename"]
+    name = json.loads((MODULE_DIR / "package.json").read_text(encoding="utf-8"))["name"]
+    modules = run_dir / "module" / "node_modules"
+    target = modules.joinpath(*name.split("/"))
+    target.mkdir(parents=True)
+    subprocess.run(
+        ["tar", "xzf", str(tarball), "-C", str(target), "--strip-components=1"], check=True
+    )
+    return modules
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -154,6 +192,8 @@ class Stack:
     server_token: str = "e2e-actions-token-0123456789"
     backstage_token: str = "e2e-backstage-token-0123456789"
     install_seconds: float = 0.0
+    pack_seconds: float = 0.0
+    module_path: Path = Path()
     processes: list[Process] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -214,6 +254,7 @@ def _start_server(stack: Stack, *, read_only: bool = False) -> str:
 def start_backstage(
     run_dir: Path,
     *,
+    module_path: Path,
     server_url: str,
     server_token: str,
     token: str,
@@ -222,7 +263,10 @@ def start_backstage(
     sandbox_url: str = "http://127.0.0.1:9",
 ) -> tuple[Process, str]:
     """A Backstage backend whose module and proxy point at ``server_url`` (and the PagerDuty
-    card's extra proxy routes at the read-only server and the sandbox); ready on return."""
+    card's extra proxy routes at the read-only server and the sandbox); ready on return.
+
+    ``module_path``: the node_modules folder of the packed module (``pack_module``).
+    """
     port = free_port()
     env = {
         "BACKSTAGE_PORT": str(port),
@@ -232,9 +276,9 @@ def start_backstage(
         "PAGERDUTY_ACTIONS_READ_ONLY_URL": read_only_server_url,
         "PAGERDUTY_SANDBOX_URL": sandbox_url,
         # --no-node-snapshot: Node 20 runs no scaffolder task without it (isolated-vm).
-        # --preserve-symlinks: our module is a file: link; its peer dependencies must resolve
-        # from this backend's node_modules, as they do when installed from a registry.
-        "NODE_OPTIONS": "--no-node-snapshot --preserve-symlinks",
+        "NODE_OPTIONS": "--no-node-snapshot",
+        # The packed module, and then the backend's own packages for its peer dependencies.
+        "NODE_PATH": os.pathsep.join([str(module_path), str(BACKSTAGE_DIR / "node_modules")]),
         "NODE_ENV": "development",
     }
     process = spawn(
@@ -255,12 +299,17 @@ def start_backstage(
     except BaseException:
         process.stop()
         raise
+    loaded = f"pagerduty-actions module: {module_path}"
+    if loaded not in process.log.read_text(errors="replace"):
+        process.stop()
+        raise StackError(f"{name} did not load the packed module ({loaded}):\n{tail(process.log)}")
     return process, url
 
 
 def _start_backstage(stack: Stack) -> None:
     process, stack.backstage_url = start_backstage(
         stack.run_dir,
+        module_path=stack.module_path,
         server_url=stack.server_url,
         server_token=stack.server_token,
         token=stack.backstage_token,
@@ -275,6 +324,9 @@ def start_stack(run_dir: Path) -> Stack:
     stack = Stack(run_dir=run_dir)
     try:
         stack.install_seconds = ensure_node_modules(run_dir)
+        started = time.monotonic()
+        stack.module_path = pack_module(run_dir)
+        stack.pack_seconds = time.monotonic() - started
         _start_sandbox(stack)
         stack.server_url = _start_server(stack)
         stack.read_only_server_url = _start_server(stack, read_only=True)

@@ -169,6 +169,7 @@ def test_backstage_starts_with_our_server_down_and_steps_say_where_they_failed(
     dead = f"http://127.0.0.1:{free_port()}"
     process, url = start_backstage(
         tmp_path,
+        module_path=stack.module_path,
         server_url=dead,
         server_token=stack.server_token,
         token=stack.backstage_token,

@@ -1,15 +1,19 @@
-'use strict';
-
 /**
  * The Backstage backend module (new backend system): registers our actions with the
  * scaffolder. `@backstage/*` are peer dependencies, so the backend's own copies are used.
  */
 
-const { coreServices, createBackendModule } = require('@backstage/backend-plugin-api');
-const { scaffolderActionsExtensionPoint } = require('@backstage/plugin-scaffolder-node');
-const { setupPagerDutyActions } = require('./setup');
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { setupPagerDutyActions } from './setup';
 
-const scaffolderModulePagerDutyActions = createBackendModule({
+/**
+ * The scaffolder module:
+ * `backend.add(import('@pagerduty-actions/scaffolder-backend-module-pagerduty-actions'))`.
+ *
+ * @public
+ */
+export const scaffolderModulePagerDutyActions = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'pagerduty-actions',
   register(reg) {
@@ -26,5 +30,3 @@ const scaffolderModulePagerDutyActions = createBackendModule({
     });
   },
 });
-
-module.exports = { scaffolderModulePagerDutyActions };

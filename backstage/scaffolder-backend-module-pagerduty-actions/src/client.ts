@@ -1,60 +1,108 @@
-'use strict';
-
 /**
  * The HTTP client of our server's action API, on Node's global `fetch` (Node 20+), so the
  * module has no runtime dependency of its own. Every call has a time limit; the bearer token
  * is sent but never appears in an error or a log line.
  */
 
-const { PagerDutyActionsError, errorFromResponse, errorFromTransport } = require('./errors');
+import { PagerDutyActionsError, errorFromResponse, errorFromTransport } from './errors';
+import type { PagerDutyActionDescription } from './manifest';
 
 /** When our server says 409 retryable without a Retry-After, ask again after this long. */
-const DEFAULT_RETRY_AFTER_MS = 2000;
+export const DEFAULT_RETRY_AFTER_MS = 2000;
+
+/** Time limit of one step's call when the config says none. */
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Join a base URL and a path without doubling or losing the slash. */
-function joinUrl(baseUrl, path) {
+export function joinUrl(baseUrl: string, path: string): string {
   return `${String(baseUrl).replace(/\/+$/, '')}${path}`;
 }
 
-class PagerDutyActionsClient {
-  /**
-   * @param {{baseUrl: string, token?: string, timeoutMs?: number, fetch?: typeof fetch}} options
-   */
-  constructor(options) {
+/** @public */
+export interface PagerDutyActionsClientOptions {
+  baseUrl: string;
+  token?: string;
+  /** Per call; default 120000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** @public */
+export interface RunActionOptions {
+  dryRun?: boolean;
+  idempotencyKey?: string;
+  /** A user entity ref, recorded in our audit trail. */
+  initiator?: string;
+  /** The Backstage task and step, sent as X-Backstage-Task-Id/-Step-Id for the server's log. */
+  taskId?: string;
+  stepId?: string;
+  signal?: AbortSignal;
+  /** Called before asking again after a 409 marked retryable (the same key still running). */
+  onRetry?: (error: Error, waitMs: number) => void;
+}
+
+/** One line of a run's log, as our server answers it. */
+export interface RunLogLine {
+  level?: string;
+  message?: string;
+}
+
+/** @public */
+export interface RunActionResult {
+  output?: Record<string, unknown>;
+  log?: RunLogLine[];
+  dryRun?: boolean;
+  /** The server answered from an earlier run with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onHeaders?: (headers: Headers) => void;
+}
+
+/**
+ * HTTP client of our server's action API.
+ *
+ * @public
+ */
+export class PagerDutyActionsClient {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private declare readonly token: string | undefined;
+
+  constructor(options: PagerDutyActionsClientOptions) {
     if (!options || !options.baseUrl) {
       throw new Error('pagerdutyActions.baseUrl is required');
     }
     this.baseUrl = String(options.baseUrl).replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     // Not enumerable: keeps the token out of util.inspect, JSON.stringify and error reports.
     Object.defineProperty(this, 'token', { value: options.token, enumerable: false });
   }
 
   /** Headers every call sends. */
-  headers(extra) {
-    const headers = { accept: 'application/json', ...extra };
+  private headers(extra?: Record<string, string>): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (this.token) {
       headers.authorization = `Bearer ${this.token}`;
     }
     return headers;
   }
 
-  /**
-   * One HTTP exchange; resolves to the parsed JSON body of a 2xx answer.
-   *
-   * @param {string} method
-   * @param {string} path
-   * @param {{body?: unknown, headers?: Record<string,string>, timeoutMs?: number,
-   *   signal?: AbortSignal, onHeaders?: (headers: Headers) => void}} [options]
-   */
-  async request(method, path, options = {}) {
+  /** One HTTP exchange; resolves to the parsed JSON body of a 2xx answer. */
+  private async request(method: string, path: string, options: RequestOptions = {}) {
     const url = joinUrl(this.baseUrl, path);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-    let response;
-    let text;
+    let response: Response;
+    let text: string;
     try {
       response = await this.fetchImpl(url, {
         method,
@@ -81,20 +129,18 @@ class PagerDutyActionsClient {
         retryAfter: response.headers.get('retry-after'),
       });
     }
-    let body;
+    let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       throw errorFromResponse({ status: response.status, url, text });
     }
-    if (options.onHeaders) {
-      options.onHeaders(response.headers);
-    }
+    options.onHeaders?.(response.headers);
     return body;
   }
 
   /** `GET /v2/actions`: every action in Backstage's list shape. */
-  async listActions(options = {}) {
+  async listActions(options: { timeoutMs?: number } = {}): Promise<PagerDutyActionDescription[]> {
     const body = await this.request('GET', '/v2/actions', options);
     if (!Array.isArray(body)) {
       throw new Error(`${joinUrl(this.baseUrl, '/v2/actions')} did not answer a list of actions`);
@@ -109,41 +155,37 @@ class PagerDutyActionsClient {
    * server answers at once rather than holding a worker) is asked again after its
    * Retry-After, until the first run's response is replayed, for at most the call's time
    * limit in all.
-   *
-   * @param {string} actionId
-   * @param {unknown} input the rendered step input
-   * @param {{dryRun?: boolean, idempotencyKey?: string, initiator?: string, taskId?: string,
-   *   stepId?: string, signal?: AbortSignal,
-   *   onRetry?: (error: Error, waitMs: number) => void}} [options] `taskId`/`stepId`: the
-   *   Backstage task and step, sent as X-Backstage-Task-Id/-Step-Id so the server's log line
-   *   of the run (and of its failure) names them
-   * @returns {Promise<{output?: Record<string, unknown>, log?: Array<{level?: string,
-   *   message?: string}>, dryRun?: boolean, replayed: boolean}>} `replayed`: the server
-   *   answered from an earlier run with the same Idempotency-Key and ran nothing again
    */
-  async runAction(actionId, input, options = {}) {
+  async runAction(
+    actionId: string,
+    input: unknown,
+    options: RunActionOptions = {},
+  ): Promise<RunActionResult> {
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       try {
         const timeoutMs = Math.max(1, deadline - Date.now());
-        return await this.runActionOnce(actionId, input, { ...options, timeoutMs });
+        return await this.runActionOnce(actionId, input, options, timeoutMs);
       } catch (err) {
         const waitMs = retryWait(err, deadline);
         if (waitMs === undefined) {
           throw err;
         }
-        if (options.onRetry) {
-          options.onRetry(err, waitMs);
-        }
+        options.onRetry?.(err as Error, waitMs);
         await pause(waitMs, options.signal, joinUrl(this.baseUrl, `/v2/actions/${actionId}`));
       }
     }
   }
 
   /** One `POST /v2/actions/{id}`, no retry. */
-  async runActionOnce(actionId, input, options = {}) {
+  private async runActionOnce(
+    actionId: string,
+    input: unknown,
+    options: RunActionOptions,
+    timeoutMs: number,
+  ): Promise<RunActionResult> {
     const query = options.dryRun ? '?dryRun=true' : '';
-    const headers = {};
+    const headers: Record<string, string> = {};
     if (options.idempotencyKey) {
       headers['idempotency-key'] = options.idempotencyKey;
     }
@@ -164,23 +206,26 @@ class PagerDutyActionsClient {
         body: input ?? {},
         headers,
         signal: options.signal,
-        timeoutMs: options.timeoutMs,
+        timeoutMs,
         onHeaders: h => {
           replayed = h.get('idempotent-replayed') === 'true';
         },
       },
     );
-    return { ...body, replayed };
+    const fields = body && typeof body === 'object' ? (body as Omit<RunActionResult, 'replayed'>) : {};
+    return { ...fields, replayed };
   }
 }
 
 /** A label as a header value: printable ASCII, at most 200 characters (fetch refuses others). */
-function headerText(value) {
-  return String(value).replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+function headerText(value: string): string {
+  return String(value)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 200);
 }
 
 /** How long to wait before asking again, or undefined when the error is final. */
-function retryWait(err, deadline) {
+function retryWait(err: unknown, deadline: number): number | undefined {
   if (!(err instanceof PagerDutyActionsError) || err.statusCode !== 409 || !err.retryable) {
     return undefined;
   }
@@ -189,22 +234,23 @@ function retryWait(err, deadline) {
 }
 
 /** Sleep `ms`, or stop early with the step's cancellation. */
-function pause(ms, signal, url) {
+function pause(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal && signal.aborted) {
-      reject(new Error(`the step was cancelled while waiting to call ${url} again`));
+    const cancelled = () =>
+      new Error(`the step was cancelled while waiting to call ${url} again`);
+    if (signal?.aborted) {
+      reject(cancelled());
       return;
     }
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new Error(`the step was cancelled while waiting to call ${url} again`));
+      reject(cancelled());
     };
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener('abort', onAbort);
+    timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-module.exports = { PagerDutyActionsClient, joinUrl, DEFAULT_RETRY_AFTER_MS };

@@ -1,7 +1,5 @@
-'use strict';
-
 /**
- * The module's settings from Backstage's app-config:
+ * The module's settings from Backstage's app-config (schema: `config.d.ts`):
  *
  *   pagerdutyActions:
  *     baseUrl: http://pagerduty-actions.internal:7077   # required
@@ -10,12 +8,29 @@
  *     startupTimeoutSeconds: 5                         # listing actions at start-up (optional)
  *     refreshAtStartup: true                           # false: use the bundled list only
  *
- * Read through Backstage's Config API (getString, getOptional*), so `${ENV}` works as usual.
+ * Read through Backstage's Config API (getOptional*), so `${ENV}` works as usual.
  */
 
-const DEFAULTS = { timeoutSeconds: 120, startupTimeoutSeconds: 5, refreshAtStartup: true };
+import type { RootConfigService } from '@backstage/backend-plugin-api';
 
-function positive(config, key, fallback) {
+export const DEFAULTS = { timeoutSeconds: 120, startupTimeoutSeconds: 5, refreshAtStartup: true };
+
+/** The config getters the module uses (Backstage's Config has them all). */
+export type ModuleConfigReader = Pick<
+  RootConfigService,
+  'getOptionalString' | 'getOptionalNumber' | 'getOptionalBoolean'
+>;
+
+export interface ModuleSettings {
+  baseUrl: string;
+  /** Not enumerable, so logging the settings object never shows it. */
+  token?: string;
+  timeoutMs: number;
+  startupTimeoutMs: number;
+  refreshAtStartup: boolean;
+}
+
+function positive(config: ModuleConfigReader, key: string, fallback: number): number {
   const value = config.getOptionalNumber(key);
   if (value === undefined) {
     return fallback;
@@ -26,11 +41,7 @@ function positive(config, key, fallback) {
   return value;
 }
 
-/**
- * @param {{getString: Function, getOptionalString: Function, getOptionalNumber: Function,
- *   getOptionalBoolean: Function}} config Backstage's root config
- */
-function readModuleConfig(config) {
+export function readModuleConfig(config: ModuleConfigReader): ModuleSettings {
   const baseUrl = config.getOptionalString('pagerdutyActions.baseUrl');
   if (!baseUrl) {
     throw new Error(
@@ -41,21 +52,19 @@ function readModuleConfig(config) {
   if (!/^https?:\/\//.test(baseUrl)) {
     throw new Error(`pagerdutyActions.baseUrl must be an http(s) URL, got ${baseUrl}`);
   }
-  const settings = {
+  const settings: ModuleSettings = {
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    timeoutMs: positive(config, 'pagerdutyActions.timeoutSeconds', DEFAULTS.timeoutSeconds) * 1000,
+    timeoutMs:
+      positive(config, 'pagerdutyActions.timeoutSeconds', DEFAULTS.timeoutSeconds) * 1000,
     startupTimeoutMs:
       positive(config, 'pagerdutyActions.startupTimeoutSeconds', DEFAULTS.startupTimeoutSeconds) *
       1000,
     refreshAtStartup:
       config.getOptionalBoolean('pagerdutyActions.refreshAtStartup') ?? DEFAULTS.refreshAtStartup,
   };
-  // Not enumerable, so logging the settings object never shows the token.
   Object.defineProperty(settings, 'token', {
     value: config.getOptionalString('pagerdutyActions.token'),
     enumerable: false,
   });
   return settings;
 }
-
-module.exports = { readModuleConfig, DEFAULTS };

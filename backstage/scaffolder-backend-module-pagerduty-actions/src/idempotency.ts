@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * The Idempotency-Key each step sends, so Backstage task recovery and retries of the same step
  * replay our first answer instead of creating a second PagerDuty service.
@@ -11,46 +9,62 @@
  * same key. Where Backstage gives no step id, the action id stands in for it.
  */
 
-const crypto = require('node:crypto');
+import { createHash } from 'node:crypto';
 
-const MAX_KEY_LENGTH = 255;
+/** The longest key our server takes. */
+export const MAX_KEY_LENGTH = 255;
 
 /** JSON with object keys sorted, so equal inputs hash the same whatever their key order. */
-function stableStringify(value) {
+export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     return JSON.stringify(value) ?? 'null';
   }
   if (Array.isArray(value)) {
     return `[${value.map(stableStringify).join(',')}]`;
   }
-  const keys = Object.keys(value)
-    .filter(k => value[k] !== undefined)
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter(k => record[k] !== undefined)
     .sort();
-  return `{${keys.map(k => `${JSON.stringify(k)}:${stableStringify(value[k])}`).join(',')}}`;
+  return `{${keys.map(k => `${JSON.stringify(k)}:${stableStringify(record[k])}`).join(',')}}`;
 }
 
 /** First 32 hex digits of SHA-256: short, and collisions need 2^64 tries. */
-function shortHash(text) {
-  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /** Keep a key part printable; hash it when it is long or has odd characters. */
-function part(value) {
+function part(value: unknown): string {
   const text = String(value);
   return /^[A-Za-z0-9._@:/-]{1,80}$/.test(text) ? text : `h${shortHash(text)}`;
 }
 
 /**
- * @param {{taskId: string, stepId?: string, actionId?: string, input?: unknown}} source
- * @returns {string} a key of at most 255 printable characters
+ * What a key is made of.
+ *
+ * @public
  */
-function idempotencyKey({ taskId, stepId, actionId, input }) {
+export interface IdempotencyKeySource {
+  taskId?: string;
+  stepId?: string;
+  actionId?: string;
+  input?: unknown;
+}
+
+/**
+ * The Idempotency-Key a step sends: task id + step id (or action id) + rendered input hash; at
+ * most 255 printable characters.
+ *
+ * @public
+ */
+export function idempotencyKey({ taskId, stepId, actionId, input }: IdempotencyKeySource): string {
   if (!taskId) {
     throw new Error('an Idempotency-Key needs the task id');
   }
   const where = stepId ? part(stepId) : part(actionId ?? 'action');
-  const key = ['backstage', part(taskId), where, shortHash(stableStringify(input ?? {}))].join(':');
+  const key = ['backstage', part(taskId), where, shortHash(stableStringify(input ?? {}))].join(
+    ':',
+  );
   return key.length <= MAX_KEY_LENGTH ? key : `backstage:${shortHash(key)}`;
 }
-
-module.exports = { idempotencyKey, stableStringify, MAX_KEY_LENGTH };

@@ -1,0 +1,40 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { loadBundledManifest } from './manifest';
+import { scaffolderModulePagerDutyActions } from './module';
+import { deadUrl } from './__testUtils__/fakes';
+
+describe('the backend module', () => {
+  it("adds the actions to the scaffolder's extension point, with their JSON Schemas", async () => {
+    const addActions = jest.fn();
+    const backend = await startTestBackend({
+      extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+      features: [
+        scaffolderModulePagerDutyActions,
+        mockServices.rootConfig.factory({
+          data: { pagerdutyActions: { baseUrl: await deadUrl(), startupTimeoutSeconds: 1 } },
+        }),
+      ],
+    });
+    try {
+      const added = addActions.mock.calls.flat();
+      const bundled = loadBundledManifest().actions;
+      expect(added.map(a => a.id)).toEqual(bundled.map(a => a.id));
+      const create = added.find(a => a.id === 'pagerduty:service:create');
+      const ours = bundled.find(a => a.id === 'pagerduty:service:create');
+      expect(create.schema.input).toEqual(ours?.schema?.input);
+      expect(create.supportsDryRun).toBe(true);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('stops the backend with a clear error when baseUrl is missing', async () => {
+    await expect(
+      startTestBackend({
+        extensionPoints: [[scaffolderActionsExtensionPoint, { addActions: jest.fn() }]],
+        features: [scaffolderModulePagerDutyActions, mockServices.rootConfig.factory({ data: {} })],
+      }),
+    ).rejects.toThrow(/pagerdutyActions\.baseUrl is missing from app-config/);
+  });
+});
