@@ -1,8 +1,10 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { findActionsExtensionPoint } from './extensionPoint';
 import { loadBundledManifest } from './manifest';
 import { scaffolderModulePagerDutyActions } from './module';
 import { deadUrl } from './__testUtils__/fakes';
+
+const scaffolderActionsExtensionPoint = findActionsExtensionPoint();
 
 describe('the backend module', () => {
   it("adds the actions to the scaffolder's extension point, with their JSON Schemas", async () => {
@@ -36,5 +38,21 @@ describe('the backend module', () => {
         features: [scaffolderModulePagerDutyActions, mockServices.rootConfig.factory({ data: {} })],
       }),
     ).rejects.toThrow(/pagerdutyActions\.baseUrl is missing from app-config/);
+  });
+});
+
+describe('the actions extension point', () => {
+  const point = { id: 'scaffolder.actions' };
+
+  it('is taken from the main entry point (scaffolder-node 0.12 on), else /alpha (0.11)', () => {
+    expect(findActionsExtensionPoint({ scaffolderActionsExtensionPoint: point }, {})).toBe(point);
+    expect(findActionsExtensionPoint({}, { scaffolderActionsExtensionPoint: point })).toBe(point);
+    expect(findActionsExtensionPoint().id).toBe('scaffolder.actions');
+  });
+
+  it('missing from both says which package and what to do', () => {
+    expect(() => findActionsExtensionPoint({}, {})).toThrow(
+      /@backstage\/plugin-scaffolder-node exports no scaffolderActionsExtensionPoint.*supports/,
+    );
   });
 });

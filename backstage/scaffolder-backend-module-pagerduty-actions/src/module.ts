@@ -4,7 +4,7 @@
  */
 
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
-import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { findActionsExtensionPoint } from './extensionPoint';
 import { setupPagerDutyActions } from './setup';
 
 /**
@@ -19,7 +19,7 @@ export const scaffolderModulePagerDutyActions = createBackendModule({
   register(reg) {
     reg.registerInit({
       deps: {
-        scaffolder: scaffolderActionsExtensionPoint,
+        scaffolder: findActionsExtensionPoint(),
         config: coreServices.rootConfig,
         logger: coreServices.logger,
       },
