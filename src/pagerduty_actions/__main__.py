@@ -1,5 +1,5 @@
 """``python -m pagerduty_actions`` is the ``pagerduty-actions`` command."""
 
-from .cli import main
+from .entry import main
 
 main()

@@ -25,12 +25,12 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .action_manifests import RegistryError, input_schemas
+from .action_manifests import RegistryError
 from .errors import ActionError, ConfigError, StartupError
 from .logging_setup import configure_logging
 from .templating import example_remote
 from .templating.known_actions import ALLOW_REAL_GIT_FLAG, DEFAULT_PROXY_NAME
-from .templating.lint import lint_file
+from .templating.lint_cli import run_lint
 
 if TYPE_CHECKING:
     from .config import Config
@@ -72,21 +72,10 @@ def template_group() -> None:
 def lint_command(file: str, as_json: bool, proxy_name: str) -> None:
     """Check FILE without running it; exit 1 on errors, 0 with only warnings."""
     try:
-        actions = input_schemas()
+        code = run_lint(file, click.echo, as_json=as_json, proxy_name=proxy_name)
     except RegistryError as exc:
         raise click.ClickException(f"cannot load the actions: {exc}") from None
-    report = lint_file(file, actions, proxy_name=proxy_name)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
-        for finding in report.sorted():
-            click.echo(finding.text(report.source))
-        verdict = "OK" if report.ok else "FAILED"
-        click.echo(
-            f"{report.source}: {verdict} ({len(report.errors)} error(s), "
-            f"{len(report.warnings)} warning(s))"
-        )
-    sys.exit(report.exit_code)
+    sys.exit(code)
 
 
 @template_group.command("run")

@@ -37,7 +37,7 @@ import yaml
 from ruamel.yaml import YAML
 from yaml import MappingNode, ScalarNode, SequenceNode
 
-from .yaml_budget import check_yaml_budget, within_budget
+from .yaml_budget import YamlBudgetError, check_yaml_budget, within_budget
 
 #: libyaml is optional in PyYAML; without it every file takes the ruamel path.
 _C_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
@@ -67,6 +67,25 @@ def load_all(text: str) -> list[Any]:
     if fast is not None:
         return fast
     return ruamel_load_all(text)
+
+
+def check_budget(text: str) -> None:
+    """``yaml_budget.check_yaml_budget`` on libyaml's events where libyaml reads the text as
+    ruamel does (no tab), ruamel's pure-Python pass otherwise.
+
+    Both parsers give the same events for a text both read, so the budget holds for one
+    exactly when it holds for the other; a text libyaml refuses or finds over budget goes
+    through ruamel's pass, which raises what it always raised, at the same line and column.
+    """
+    if _C_LOADER is not None and "\t" not in text:
+        try:
+            for _ in within_budget(yaml.parse(text, Loader=_C_LOADER)):
+                pass
+        except (yaml.YAMLError, YamlBudgetError, ValueError, RecursionError):
+            pass
+        else:
+            return
+    check_yaml_budget(text)
 
 
 def ruamel_load_all(text: str) -> list[Any]:

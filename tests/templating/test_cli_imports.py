@@ -34,7 +34,7 @@ NOT_FOR_LINT = (
 
 _PROBE = """
 import json, sys
-from pagerduty_actions.cli import main
+from pagerduty_actions.entry import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
@@ -60,6 +60,14 @@ def test_template_lint_imports_no_store_server_or_http_client(template: Path) ->
     code, modules = _modules_after("template", "lint", str(template))
     assert code == 0
     assert _loaded(modules, NOT_FOR_LINT) == []
+    assert _loaded(modules, ("click",)) == []  # the console script's plain lint
+
+
+def test_a_lint_with_other_arguments_goes_through_click() -> None:
+    """Control: the probe does see click when the arguments are not a plain lint."""
+    code, modules = _modules_after("template", "lint", "--help")
+    assert code == 0
+    assert "click" in modules
 
 
 def test_the_probe_sees_a_command_that_does_import_them(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ class ExpressionChecker:
             )
             return
         for root, key in sorted(refs):
-            where = _Where(path, text, _reference_offset(text, root, key))
+            where = _Where(path, text, reference=(root, key))
             self._check_reference(root, key, where, place, key in guarded)
 
     def _check_reference(
@@ -192,14 +192,18 @@ class ExpressionChecker:
 
 @dataclass(frozen=True)
 class _Where:
-    """A reference's string, its YAML path and the offset of the reference in it."""
+    """A reference's string, its YAML path and the offset of the reference in it; for a
+    ``reference`` (root, key) the offset is searched for only when a finding asks for it."""
 
     path: YamlPath
     text: str
-    offset: int
+    offset: int = 0
+    reference: tuple[str, str] | None = None
 
     @property
     def at(self) -> tuple[str, int]:
+        if self.reference is not None:
+            return self.text, _reference_offset(self.text, *self.reference)
         return self.text, self.offset
 
 

@@ -24,8 +24,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from pagerduty_actions.fast_yaml import check_budget
 from pagerduty_actions.paths import schema_path
-from pagerduty_actions.yaml_budget import YamlBudgetError, check_yaml_budget
+from pagerduty_actions.yaml_budget import YamlBudgetError
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 SCHEMA_FILE = "backstage-template-v1beta3.schema.json"
@@ -148,7 +149,7 @@ def parse_template(
     if len(text.encode("utf-8", "replace")) > MAX_TEMPLATE_BYTES:
         raise TemplateLoadError(f"the template is larger than {MAX_TEMPLATE_BYTES} bytes")
     try:
-        check_yaml_budget(text)  # aliases and nesting, before anything walks the tree
+        check_budget(text)  # aliases and nesting, before anything walks the tree
         documents = [d for d in YAML(typ="rt", pure=True).load_all(text) if d is not None]
     except YamlBudgetError as exc:
         raise TemplateLoadError(
