@@ -49,6 +49,12 @@ _PATTERNS = [
 _MAY_MATCH = re.compile(
     r"(?i:authorization|token|bearer|://|gh[pousr]_|github_pat_|glpat-)|[0-9a-fA-F]{32}"
 )
+#: The same test for ASCII text (most text), about five times faster: ``_MAY_MATCH`` tries its
+#: case-insensitive alternation at every position. For ASCII, lowering the text and looking for
+#: each word is exactly its case-insensitive match; other text goes to ``_MAY_MATCH`` itself.
+_WORDS = ("authorization", "token", "bearer", "://", "github_pat_", "glpat-")
+_GH_PREFIX = re.compile(r"gh[pousr]_")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
 _known: set[str] = set()
 _longest_first: tuple[str, ...] = ()  # _known, longest first (a secret inside another)
 _lock = threading.Lock()
@@ -71,6 +77,18 @@ def register_secret(value: str | None) -> None:
             _longest_first = tuple(sorted(_known, key=len, reverse=True))
 
 
+def may_hold_credential(text: str) -> bool:
+    """False when no credential pattern can match ``text`` (``_MAY_MATCH`` finds nothing)."""
+    if not text.isascii():
+        return _MAY_MATCH.search(text) is not None
+    lowered = text.lower()
+    return (
+        any(word in lowered for word in _WORDS)
+        or ("gh" in lowered and _GH_PREFIX.search(lowered) is not None)
+        or _HEX_RUN.search(text) is not None
+    )
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """``text`` without ``secrets``, registered secrets, and anything shaped like a credential."""
     known = _longest_first
@@ -80,7 +98,7 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    if _MAY_MATCH.search(text) is None:
+    if not may_hold_credential(text):
         return text
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: f"{m.group(1)}{REDACTED}", text)

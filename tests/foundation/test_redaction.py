@@ -97,6 +97,25 @@ def test_redaction_removes_exactly_what_it_removed_before(text: str) -> None:
     assert redact(text) == _old_redact(text)
 
 
+_SCREEN_PIECES = st.sampled_from(
+    [
+        "authorization", "AUTHORIZATION", "Token", "toKen", "to\u212aen", "bearer", "BEARER",
+        ":/", "://", "gh", "ghp_", "GHS_", "gh\u017f_", "ghx_", "github_pat_", "GITHUB_PAT_",
+        "glpat-", "GLPAT-", "0123456789abcdef", "ABCDEF0123456789", "g", " ", "_", "-", "\u00e9",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_SCREEN_PIECES, max_size=10).map("".join))
+def test_the_quick_screen_says_what_the_regular_expression_says(text: str) -> None:
+    """redact lets text through when nothing can match; the screen that decides it agrees
+    with ``_MAY_MATCH`` (case-insensitive words, 32 hex digits), for ASCII and other text
+    (the Kelvin sign and the long s fold to k and s)."""
+    expected = redaction._MAY_MATCH.search(text) is not None
+    assert redaction.may_hold_credential(text) == expected
+
+
 def test_url_user_info_is_still_redacted() -> None:
     for text, expected in [
         ("clone https://x-access-token:ghs_abc@github.com/o/r", "https://[REDACTED]@github.com"),
