@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
-from ruamel.yaml.error import YAMLError
 
 from .fast_yaml import load_all
 from .paths import data_dir
@@ -50,8 +49,15 @@ def read_manifest(path: Path) -> dict[str, Any]:
     """One manifest as a mapping whose keys are known and whose required keys are there."""
     try:
         documents = load_all(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError, YamlBudgetError) as exc:
+    except (OSError, YamlBudgetError) as exc:
         raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
+    except Exception as exc:
+        # ruamel (the fallback reader) is imported only when it was needed, so is its error
+        from ruamel.yaml.error import YAMLError
+
+        if isinstance(exc, YAMLError):
+            raise RegistryError(f"{path}: cannot be read as YAML: {exc}") from None
+        raise
     raw = documents[0] if len(documents) == 1 else None
     if not isinstance(raw, dict):
         raise RegistryError(f"{path}: a manifest must be a mapping")

@@ -34,7 +34,6 @@ import re
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from .yaml_budget import YamlBudgetError, check_yaml_budget, within_budget
@@ -90,6 +89,8 @@ def check_budget(text: str) -> None:
 
 def ruamel_load_all(text: str) -> list[Any]:
     """The reference reading: the budget, then ruamel's YAML 1.2 safe loader."""
+    from ruamel.yaml import YAML  # here only: most text never needs it (importing costs)
+
     check_yaml_budget(text)
     return list(YAML(typ="safe", pure=True).load_all(text))
 
@@ -98,6 +99,13 @@ def fast_load_all(text: str) -> list[Any] | None:
     """libyaml's reading of ``text``, or None when it may differ from ruamel's (see the
     module docstring), when libyaml refuses the text or when the budget is exceeded (the
     ruamel path then says why)."""
+    read = fast_compose_all(text)
+    return None if read is None else [data for _, data in read]
+
+
+def fast_compose_all(text: str) -> list[tuple[Any, Any]] | None:
+    """Each document of ``text`` as (libyaml's node, its data), under the rules of
+    :func:`fast_load_all`; the nodes carry the line and column of every key and value."""
     if _C_LOADER is None or "\t" in text:
         return None
     try:
@@ -112,7 +120,7 @@ def fast_load_all(text: str) -> list[Any] | None:
             while loader.check_node():
                 node = loader.get_node()
                 _check(node, set())
-                documents.append(loader.construct_document(node))
+                documents.append((node, loader.construct_document(node)))
             return documents
         finally:
             loader.dispose()

@@ -25,8 +25,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-
 #: How many nodes all the aliases of one YAML stream may stand for, together.
 MAX_ALIAS_NODES = 10_000
 #: How many mappings and sequences may be open inside each other.
@@ -129,5 +127,7 @@ def check_yaml_budget(text: str) -> None:
 
     Parse errors are raised as the loader would raise them (ruamel's ``YAMLError``).
     """
+    from ruamel.yaml import YAML  # here only: libyaml's events serve most text
+
     for _ in within_budget(YAML(typ="safe", pure=True).parse(text)):
         pass

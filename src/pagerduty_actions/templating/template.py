@@ -20,11 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from pagerduty_actions.fast_yaml import check_budget
+from pagerduty_actions.fast_yaml import check_budget, fast_compose_all
 from pagerduty_actions.paths import schema_path
 from pagerduty_actions.yaml_budget import YamlBudgetError
 
@@ -148,6 +145,82 @@ def parse_template(
     """Parse template YAML text; raises ``TemplateLoadError`` if it is not one mapping."""
     if len(text.encode("utf-8", "replace")) > MAX_TEMPLATE_BYTES:
         raise TemplateLoadError(f"the template is larger than {MAX_TEMPLATE_BYTES} bytes")
+    return _parse(text, source, base_dir, _fast_documents(text))
+
+
+def parse_template_with_ruamel(
+    text: str, source: str = "<template>", base_dir: Path | None = None
+) -> TemplateDocument:
+    """:func:`parse_template` through ruamel's round-trip loader alone (the reference)."""
+    return _parse(text, source, base_dir, None)
+
+
+def _parse(
+    text: str, source: str, base_dir: Path | None, fast: list[_Document] | None
+) -> TemplateDocument:
+    documents = fast if fast is not None else _ruamel_documents(text)
+    if not documents:
+        raise TemplateLoadError("the file is empty; expected a Template document")
+    templates = [
+        d for d in documents if isinstance(d.data, Mapping) and d.data.get("kind") == "Template"
+    ]
+    if len(documents) > 1 and len(templates) != 1:
+        raise TemplateLoadError(
+            f"the file holds {len(documents)} YAML documents; expected one Template"
+        )
+    root = templates[0] if templates else documents[0]
+    if not isinstance(root.data, Mapping):
+        raise TemplateLoadError(
+            f"the file holds a {_yaml_type(root.data)}, not a mapping; expected a Template "
+            "document",
+            line=1,
+        )
+    where = _Positions()
+    if root.node is None:
+        _collect_lines(root.data, (), where)
+    elif not _collect_node_positions(root.node, root.data, (), where):
+        return parse_template_with_ruamel(text, source, base_dir)
+    return TemplateDocument(
+        data=_plain(root.data),
+        source=source,
+        base_dir=base_dir,
+        lines=where.lines,
+        columns=where.columns,
+        value_starts=where.values,
+        text=text,
+    )
+
+
+@dataclass(frozen=True)
+class _Document:
+    """One YAML document's data, and libyaml's node for it when the fast reader read it."""
+
+    data: Any
+    node: Any = None
+
+
+#: Line breaks of YAML 1.1 only (libyaml counts lines at them, YAML 1.2 does not).
+_YAML_11_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _fast_documents(text: str) -> list[_Document] | None:
+    """The non-empty documents as libyaml reads them (``fast_yaml``'s rules: only where its
+    reading is ruamel's, the budget checked on its events), or None for ruamel's path."""
+    if any(mark in text for mark in _YAML_11_BREAKS):
+        return None
+    read = fast_compose_all(text)
+    if read is None:
+        return None
+    return [_Document(data, node) for node, data in read if data is not None]
+
+
+def _ruamel_documents(text: str) -> list[_Document]:
+    """The non-empty documents as ruamel's round-trip loader reads them, or the
+    ``TemplateLoadError`` that says why the text cannot be read."""
+    # Imported here: a template the fast reader takes (the usual one) never needs ruamel.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         check_budget(text)  # aliases and nesting, before anything walks the tree
         documents = [d for d in YAML(typ="rt", pure=True).load_all(text) if d is not None]
@@ -163,31 +236,7 @@ def parse_template(
         raise TemplateLoadError(f"not valid YAML: {problem}", line=line, column=column) from None
     except RecursionError:
         raise TemplateLoadError("not valid YAML: the document nests too deeply") from None
-    if not documents:
-        raise TemplateLoadError("the file is empty; expected a Template document")
-    templates = [d for d in documents if isinstance(d, Mapping) and d.get("kind") == "Template"]
-    if len(documents) > 1 and len(templates) != 1:
-        raise TemplateLoadError(
-            f"the file holds {len(documents)} YAML documents; expected one Template"
-        )
-    root = templates[0] if templates else documents[0]
-    if not isinstance(root, Mapping):
-        raise TemplateLoadError(
-            f"the file holds a {_yaml_type(root)}, not a mapping; expected a Template document",
-            line=1,
-        )
-    where = _Positions()
-    _collect_lines(root, (), where)
-    data = _plain(root)
-    return TemplateDocument(
-        data=data,
-        source=source,
-        base_dir=base_dir,
-        lines=where.lines,
-        columns=where.columns,
-        value_starts=where.values,
-        text=text,
-    )
+    return [_Document(d) for d in documents]
 
 
 def load_template(path: str | Path) -> TemplateDocument:
@@ -330,6 +379,8 @@ class _Positions:
 
 
 def _collect_lines(node: Any, path: YamlPath, where: _Positions) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(node, CommentedMap):
         if not path:
             where.lines[()] = (node.lc.line or 0) + 1
@@ -351,6 +402,36 @@ def _collect_lines(node: Any, path: YamlPath, where: _Positions) -> None:
                 where.lines[child], where.columns[child] = line + 1, column + 1
                 where.values[child] = (line, column)
             _collect_lines(value, child, where)
+
+
+def _collect_node_positions(node: Any, data: Any, path: YamlPath, where: _Positions) -> bool:
+    """:func:`_collect_lines` on libyaml's nodes: the same lines and columns (its marks are
+    where ruamel's are, on a text the fast reader takes), walking the data beside them for
+    the keys (no duplicate key gets there, so a mapping's pairs are its data's items).
+    False where the marks differ: a mapping value left empty (libyaml marks the end of its
+    key, ruamel the next token), which ruamel's loader then reads."""
+    if not path:
+        where.lines[()] = node.start_mark.line + 1
+        where.columns[()] = node.start_mark.column + 1
+    if isinstance(data, dict):
+        for (key_node, value_node), (key, value) in zip(node.value, data.items(), strict=True):
+            if value is None and value_node.value == "" and not value_node.style:
+                return False
+            child = (*path, str(key))
+            mark = key_node.start_mark
+            where.lines[child], where.columns[child] = mark.line + 1, mark.column + 1
+            where.values[child] = (value_node.start_mark.line, value_node.start_mark.column)
+            if not _collect_node_positions(value_node, value, child, where):
+                return False
+    elif isinstance(data, list):
+        for index, (item_node, item) in enumerate(zip(node.value, data, strict=True)):
+            child = (*path, index)
+            mark = item_node.start_mark
+            where.lines[child], where.columns[child] = mark.line + 1, mark.column + 1
+            where.values[child] = (mark.line, mark.column)
+            if not _collect_node_positions(item_node, item, child, where):
+                return False
+    return True
 
 
 def _plain(node: Any) -> Any:
