@@ -15,7 +15,6 @@ written out by hand:
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from backstage_catalog import CatalogServer
 from ruamel.yaml import YAML
 
+from git_cli import git
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import validate_config
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
@@ -197,26 +197,6 @@ def make_services(
 
 
 # -- git -------------------------------------------------------------------------------------
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Seed",
-    "GIT_AUTHOR_EMAIL": "seed@example.invalid",
-    "GIT_COMMITTER_NAME": "Seed",
-    "GIT_COMMITTER_EMAIL": "seed@example.invalid",
-    "GIT_TERMINAL_PROMPT": "0",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "core.autocrlf=false", *args],
-        cwd=cwd,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @dataclass

@@ -16,12 +16,11 @@ bare repositories on disk (``integrations.local``), and the real services over S
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from git_cli import git
 from pagerduty_actions.bootstrap import build_services
 from pagerduty_actions.config import Config, validate_config
 from pagerduty_actions.pagerduty import AccountSet, ClientPool
@@ -95,26 +94,6 @@ FILES = {
         + component("reports-b", service="PREPORT"),
     },
 }
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Seed",
-    "GIT_AUTHOR_EMAIL": "seed@example.invalid",
-    "GIT_COMMITTER_NAME": "Seed",
-    "GIT_COMMITTER_EMAIL": "seed@example.invalid",
-    "GIT_TERMINAL_PROMPT": "0",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "core.autocrlf=false", *args],
-        cwd=cwd,
-        env={**os.environ, **_GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @dataclass
