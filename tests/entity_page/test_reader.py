@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,8 +64,14 @@ def pool(pd: SandboxServer) -> Iterator[ClientPool]:
         yield made
 
 
-def _reader(pool: ClientPool, **settings: float) -> EntityPageReader:
-    return EntityPageReader(pool, EntityPageSettings(**settings))  # type: ignore[arg-type]
+def _settings(source: str = "config", **section: Any) -> EntityPageSettings:
+    """The settings a config with this ``entityPage`` section gives (the schema's defaults
+    for the rest)."""
+    return EntityPageSettings.from_config(validate_config({"entityPage": section}, source))
+
+
+def _reader(pool: ClientPool, **section: Any) -> EntityPageReader:
+    return EntityPageReader(pool, _settings(**section))
 
 
 def _service_reads(pd: SandboxServer) -> int:
@@ -74,7 +81,7 @@ def _service_reads(pd: SandboxServer) -> int:
 def test_many_concurrent_viewers_of_one_page_cost_one_pagerduty_call(
     pd: SandboxServer, pool: ClientPool
 ) -> None:
-    reader = _reader(pool, cache_seconds=30)
+    reader = _reader(pool, cacheSeconds=30)
     pd.state.configure_faults({"latency_ms": 200})  # all 50 arrive while the first is out
     query = [("query", "checkout"), ("include[]", "integrations")]
     with ThreadPoolExecutor(25) as threads:
@@ -89,7 +96,7 @@ def test_many_concurrent_viewers_of_one_page_cost_one_pagerduty_call(
 
 
 def test_each_caller_gets_its_own_copy(pool: ClientPool) -> None:
-    reader = _reader(pool, cache_seconds=30)
+    reader = _reader(pool, cacheSeconds=30)
     first = reader.get("/services", query=[("query", "checkout")])
     first["services"].clear()
     assert reader.get("/services", query=[("query", "checkout")])["services"]
@@ -98,7 +105,7 @@ def test_each_caller_gets_its_own_copy(pool: ClientPool) -> None:
 def test_accounts_are_read_separately_and_unknown_ones_named(
     pd: SandboxServer, pool: ClientPool
 ) -> None:
-    reader = _reader(pool, cache_seconds=30)
+    reader = _reader(pool, cacheSeconds=30)
     us = reader.get("/services")
     eu = reader.get("/services", account="eu")
     assert [s["name"] for s in us["services"]] == ["checkout"]
@@ -118,7 +125,7 @@ def test_reads_use_the_actions_clients_so_the_rate_budget_is_shared(pool: Client
 
 
 def test_path_params_are_quoted_and_kept_per_path(pd: SandboxServer, pool: ClientPool) -> None:
-    reader = _reader(pool, cache_seconds=30)
+    reader = _reader(pool, cacheSeconds=30)
     service_id = reader.get("/services")["services"][0]["id"]
     body = reader.get("/services/{id}", path_params={"id": service_id})
     assert body["service"]["id"] == service_id
@@ -156,11 +163,9 @@ def test_entity_page_config_defaults_and_bad_values() -> None:
 
 
 def test_read_only_refuses_with_a_403_that_says_why() -> None:
-    refuse_if_read_only(EntityPageSettings(read_only=False), "triggering an incident")
+    refuse_if_read_only(_settings(readOnly=False), "triggering an incident")
     with pytest.raises(ReadOnlyError) as caught:
-        refuse_if_read_only(
-            EntityPageSettings(read_only=True, source="prod.yaml"), "triggering an incident"
-        )
+        refuse_if_read_only(_settings("prod.yaml", readOnly=True), "triggering an incident")
     assert caught.value.status == 403
     assert "triggering an incident is refused" in caught.value.message
     assert "entityPage.readOnly: true in prod.yaml" in caught.value.message

@@ -12,20 +12,16 @@ from dataclasses import dataclass
 from ..config import Config
 from ..errors import NotAllowedError
 
-DEFAULT_CACHE_SECONDS = 5.0
-DEFAULT_CACHE_ENTRIES = 2000
-DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024
-DEFAULT_CACHE_WAIT_SECONDS = 20.0
-
 
 @dataclass(frozen=True)
 class EntityPageSettings:
-    cache_seconds: float = DEFAULT_CACHE_SECONDS
-    cache_entries: int = DEFAULT_CACHE_ENTRIES
-    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
-    cache_wait_seconds: float = DEFAULT_CACHE_WAIT_SECONDS
-    read_only: bool = False
-    source: str = "config"
+    # No defaults here: they are the config schema's, filled in by validate_config.
+    cache_seconds: float
+    cache_entries: int
+    cache_max_bytes: int
+    cache_wait_seconds: float
+    read_only: bool
+    source: str
 
     @classmethod
     def from_config(cls, config: Config) -> EntityPageSettings:
