@@ -64,8 +64,12 @@ def test_fifty_concurrent_reuse_calls_make_one_service_with_one_of_each_integrat
 
 
 def create_outside_our_lease(pd: SandboxServer, name: str) -> str:
-    """Another tool creates ``name`` a moment ago: PagerDuty does not list it yet (lag)."""
-    pd.state.configure_faults({"consistency_delay_ms": 1000})
+    """Another tool creates ``name`` a moment ago: PagerDuty does not list it yet (lag).
+
+    The lag is long enough that the action's first look-up falls inside it even on a loaded
+    machine (1 s was not: the look-up then found the service and no race was run), and well
+    inside the FRESH_404_SECONDS the action keeps looking after losing the race."""
+    pd.state.configure_faults({"consistency_delay_ms": 3000})
     with pd.state.lock:
         acct = account(pd)
         policy = next(p for p in acct.escalation_policies.values() if p["name"] == "Default")
