@@ -82,13 +82,18 @@ clean:
 # module from the tarball `npm pack` makes of it.
 # The admin pages' browser test (tests/e2e/test_ui_browser.py) drives Debian's chromium through
 # its chromedriver; `browser` installs both from Debian when missing (never a browser download).
-.PHONY: e2e e2e-ui browser
+.PHONY: e2e e2e-ui ui-screenshots browser
 e2e: $(STAMP) browser backstage-module-test
 	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e --timeout=900
 
-# Only the admin pages in the browser (no Backstage); saves the screenshots of docs/ui.md.
+# Only the admin pages in the browser (no Backstage); screenshots go to out/ui-screenshots/.
 e2e-ui: $(STAMP) browser
 	PAGERDUTY_ACTIONS_E2E=1 $(BIN)/python -m pytest tests/e2e/test_ui_browser.py
+
+# The same browser test, saving its screenshots over docs/ui/ (the pictures of docs/ui.md):
+# run it when the pages change, and commit the pictures with the change.
+ui-screenshots: $(STAMP) browser
+	PAGERDUTY_ACTIONS_E2E=1 PAGERDUTY_ACTIONS_SCREENSHOTS=docs/ui $(BIN)/python -m pytest tests/e2e/test_ui_browser.py
 
 browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \

@@ -4,8 +4,10 @@ playing PagerDuty and catalog files in git checkouts whose remotes are bare repo
 
 A person signs in, filters the mappings, accepts two auto-match suggestions of one repository
 (-> one pull-request branch in the bare remote holding both annotations), starts a dry run
-and reads its report, and opens a graph. Each page is saved as a screenshot in docs/ui/ for
-docs/ui.md, at 1280 px and the mappings also at phone width.
+and reads its report, and opens a graph. Each page is saved as a screenshot, at 1280 px and the
+mappings also at phone width: in ``out/ui-screenshots/`` (ignored by git) on a plain run, so a
+run leaves the checkout as it was; in the folder ``PAGERDUTY_ACTIONS_SCREENSHOTS`` names
+otherwise (``make ui-screenshots`` names docs/ui/, the pictures of docs/ui.md).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from pagerduty_actions.store.settings import MappingStore
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SHOTS = Path(__file__).parents[2] / "docs" / "ui"
+REPO = Path(__file__).parents[2]
+SHOTS = REPO / os.environ.get("PAGERDUTY_ACTIONS_SCREENSHOTS", "out/ui-screenshots")
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
