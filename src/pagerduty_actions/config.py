@@ -23,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConfigError
+from .json_pattern import Draft202012
 from .paths import schema_path
 from .validation import FORMAT_CHECKER, describe_errors
 
@@ -150,7 +151,7 @@ def config_schema() -> dict[str, Any]:
 
 
 def _schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(config_schema(), format_checker=FORMAT_CHECKER)
+    return Draft202012(config_schema(), format_checker=FORMAT_CHECKER)
 
 
 def with_defaults(data: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:

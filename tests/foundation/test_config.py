@@ -69,6 +69,14 @@ def test_a_zero_schedule_is_refused_in_words(tmp_path: Path) -> None:
     )
 
 
+def test_a_final_line_break_does_not_pass_an_anchored_pattern(tmp_path: Path) -> None:
+    # Python's re lets ``$`` match before a final line break; JSON Schema's ECMA-262 does not.
+    path = write(tmp_path, 'sync: {schedule: {every: "5m\\n"}}\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert "$.sync.schedule.every: must be a positive interval" in str(info.value)
+
+
 def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
     path = write(
         tmp_path,
