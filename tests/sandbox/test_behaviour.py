@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -356,3 +357,30 @@ def test_unknown_routes_are_pagerduty_404(api: httpx.Client, path: str) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == 2100
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"accounts": [{"name": "acme", "service": [{"name": "api"}]}]},
+            "seed: unknown key 'service' in accounts[0]; known keys: name, subdomain",
+        ),
+        ({"account": []}, "seed: unknown key 'account' in the document; known keys: settings"),
+        (
+            {"settings": {"unique_names": False}, "accounts": []},
+            "seed: unknown key 'unique_names' in settings",
+        ),
+    ],
+)
+def test_a_seed_key_it_does_not_know_is_refused_by_name(
+    document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SandboxState.from_seed(document)
+
+
+def test_a_dump_loads_back_under_the_key_check() -> None:
+    state = SandboxState.from_seed(generate_graph(20, seed=3))
+    dumped = state.dump()
+    assert SandboxState.from_seed(dumped).dump() == dumped

@@ -162,8 +162,50 @@ def _endpoint(account: SandboxAccount, ref: str) -> dict[str, str]:
     }
 
 
+#: The keys a seed document, its ``settings`` and each of its accounts may have: a key outside
+#: them (``service:`` for ``services:``) would otherwise load an account without what it names.
+DOCUMENT_KEYS = ("settings", "faults", "vendors", "accounts")
+SETTINGS_KEYS = ("unique_service_names", "max_dependencies_per_service")
+ACCOUNT_KEYS = (
+    "name",
+    "subdomain",
+    "region",
+    "tokens",
+    "abilities",
+    "oauth_clients",
+    "users",
+    "teams",
+    "escalation_policies",
+    "services",
+    "business_services",
+    "dependencies",
+    "alert_grouping_settings",
+    "incidents",
+    "oncalls",
+    "change_events",
+    "standards",
+    "metrics",
+)
+
+
+def _known_keys(mapping: Any, known: tuple[str, ...], where: str) -> None:
+    if not isinstance(mapping, dict):
+        raise ValueError(f"seed: {where} must be a mapping, not {type(mapping).__name__}")
+    unknown = sorted(str(key) for key in mapping if key not in known)
+    if unknown:
+        raise ValueError(
+            f"seed: unknown key {', '.join(map(repr, unknown))} in {where}; "
+            f"known keys: {', '.join(known)}"
+        )
+
+
 def apply_seed(state: SeededState, document: dict[str, Any]) -> None:
-    """Load ``document`` into ``state`` (which should be empty)."""
+    """Load ``document`` into ``state`` (which should be empty); a key it does not know is an
+    error naming the key, before anything is loaded."""
+    _known_keys(document, DOCUMENT_KEYS, "the document")
+    _known_keys(document.get("settings") or {}, SETTINGS_KEYS, "settings")
+    for index, spec in enumerate(document.get("accounts") or []):
+        _known_keys(spec, ACCOUNT_KEYS, f"accounts[{index}]")
     settings = document.get("settings") or {}
     state.unique_service_names = bool(settings.get("unique_service_names", True))
     state.max_dependencies_per_service = int(settings.get("max_dependencies_per_service", 2000))
