@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConfigError
-from .json_pattern import Draft202012
+from .json_validators import Draft202012
 from .paths import schema_path
 from .validation import FORMAT_CHECKER, describe_errors
 

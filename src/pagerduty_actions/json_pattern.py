@@ -6,19 +6,17 @@ ECMA-262 in one place our schemas meet: without the multi-line flag, ECMA's ``$`
 at the end of the text, Python's also just before a final line break. So ``^[A-Z0-9]{2,20}$``
 let ``"PABC\\n"`` through as a service id here while Backstage refused it, and the id went on
 into a PagerDuty URL. :func:`python_regex` rewrites each ``$`` that is an anchor to ``\\Z``
-(end of text only); the validator classes below use it for ``pattern`` and
-``patternProperties``. Other differences (``\\d`` and ``\\w`` reach beyond ASCII in Python)
+(end of text only); ``json_validators``' classes use it for ``pattern`` and
+``patternProperties``, and so must anything else that reads a schema's pattern. This module
+imports nothing beyond the standard library (a template lint reads patterns without
+jsonschema). Other differences (``\\d`` and ``\\w`` reach beyond ASCII in Python)
 no schema of ours relies on: their patterns spell out their character classes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft7Validator, Draft202012Validator, ValidationError, validators
 
 
 def python_regex(pattern: str) -> str:
@@ -60,31 +58,3 @@ def compiled(pattern: str) -> re.Pattern[str]:
 def matches(pattern: str, text: str) -> bool:
     """Whether ``pattern`` matches somewhere in ``text``, as JSON Schema's ``pattern`` asks."""
     return compiled(pattern).search(text) is not None
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    if validator.is_type(instance, "string") and not matches(pattern, instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-def _pattern_properties(
-    validator: Any, properties: dict[str, Any], instance: Any, schema: Any
-) -> Iterator[ValidationError]:
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in properties.items():
-        for key, value in instance.items():
-            if matches(pattern, key):
-                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
-
-
-_KEYWORDS = {"pattern": _pattern, "patternProperties": _pattern_properties}
-
-#: Draft 2020-12 and draft-07 validators whose patterns read as ECMA-262's (``check_schema``
-#: and every other class method as jsonschema's own).
-Draft202012: type[Draft202012Validator] = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, _KEYWORDS
-)
-Draft7: type[Draft7Validator] = validators.extend(  # type: ignore[no-untyped-call]
-    Draft7Validator, _KEYWORDS
-)

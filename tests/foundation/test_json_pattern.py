@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pagerduty_actions.json_pattern import Draft7, Draft202012, matches, python_regex
+from pagerduty_actions.json_pattern import matches, python_regex
+from pagerduty_actions.json_validators import Draft7, Draft202012
 
 ROOT = Path(__file__).parents[2]
 
