@@ -26,6 +26,7 @@ one account shares that account's limiter from the registry.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -58,6 +59,8 @@ from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
 from .stats import CallStats
 from .transport import AccountTransport, CallTag
 
+# httpx's own logger: its line per request is kept although we send without its client.
+_HTTPX_LOG = logging.getLogger("httpx")
 # Classic pagination answers 400 when offset + limit exceeds this.
 CLASSIC_PAGINATION_CAP = 10_000
 MAX_PAGE_SIZE = 100
@@ -131,9 +134,12 @@ class PagerDutyClient(OwnsHttpClient):
         self.stats = stats or CallStats()
         self.limiter: AccountLimiter = (limiters or SHARED_LIMITERS).for_account(account)
         sending = AccountTransport(transport or EnvironmentTransport(), self.limiter, self.stats)
+        self._transport = RetryTransport(
+            sending, self.retry_policy, sleep=sleep, clock=clock, rng=rng
+        )
         self._http = httpx.Client(
             base_url=account.api_base_url,
-            transport=RetryTransport(sending, self.retry_policy, sleep=sleep, clock=clock, rng=rng),
+            transport=self._transport,
             timeout=timeout,
             headers={
                 "Accept": ACCEPT,
@@ -143,6 +149,9 @@ class PagerDutyClient(OwnsHttpClient):
             },
         )
         self.auth: CredentialAuth = credential_for(account, http=self._http, clock=clock)
+        # What each call's request starts from, worked out once (see ``_send``).
+        self._base = str(self._http.base_url).rstrip("/") + "/"  # as httpx joins a path
+        self._timeout = self._http.timeout.as_dict()
 
     def __repr__(self) -> str:
         return f"PagerDutyClient(account={self.account.id!r}, base={self.account.api_base_url!r})"
@@ -323,25 +332,84 @@ class PagerDutyClient(OwnsHttpClient):
             retry_404_for=given.get("retry_404_for", 0.0),
             check_before_resend=_answer_with(retry_check) if retry_check else None,
         )
-        request = self._http.build_request(
+        headers = self._http.headers
+        if given.get("headers"):
+            headers = headers.copy()
+            headers.update(given.get("headers"))
+        request = httpx.Request(
             call.method,
-            call.url,
-            params=given.get("params"),
+            self._url(call.url, given.get("params")),
+            headers=headers,
             json=given.get("json"),
-            headers=given.get("headers"),
             extensions={
                 **options.extensions(),
                 **CallTag(call.template, limited=call.authenticate).extensions(),
+                "timeout": self._timeout,
             },
         )
         try:
-            response = self._http.send(request, auth=self.auth if call.authenticate else None)
+            response = self._send(request, self.auth if call.authenticate else None)
         except httpx.TransportError as exc:
             resent = self.retry_policy.resends_after(call.method, options, exc)
             raise self._transport_error(call, exc, resent) from exc
         if response.status_code < 400:
             return response
         raise self._response_error(call, response, options)
+
+    def _url(self, url: str, params: Mapping[str, Any] | None) -> httpx.URL:
+        """``url`` (a path under the REST base, or absolute) with ``params``, parsed once:
+        httpx's client parses a URL five times to join and extend it."""
+        if "://" not in url:
+            url = self._base + url.lstrip("/")
+        if not params:
+            return httpx.URL(url)
+        if "?" in url:
+            return httpx.URL(url).copy_merge_params(params)
+        return httpx.URL(url, params=params)
+
+    def _send(self, request: httpx.Request, auth: httpx.Auth | None) -> httpx.Response:
+        """Send ``request`` down the transport chain through ``auth``'s flow (an OAuth 401
+        renews the token and sends once more), as ``httpx.Client.send`` does for our calls,
+        without what they never use: redirects (not followed), cookies (PagerDuty's REST API
+        sets none) and a client-wide transport look-up per request. httpx's log line of each
+        request is kept."""
+        if auth is None:
+            response = self._send_once(request)
+        else:
+            flow = auth.sync_auth_flow(request)
+            try:
+                request = next(flow)
+                while True:
+                    response = self._send_once(request)
+                    try:
+                        request = flow.send(response)
+                    except StopIteration:
+                        break
+                    except BaseException:
+                        response.close()
+                        raise
+                    response.read()
+            finally:
+                flow.close()
+        return response
+
+    def _send_once(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = self._transport.handle_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        response.request = request
+        if _HTTPX_LOG.isEnabledFor(logging.INFO):
+            _HTTPX_LOG.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        return response
 
     def _response_error(
         self, call: _Call, response: httpx.Response, options: RetryOptions

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from .database import Database
 from .models import ActionRun
+
+# One statement object for every run: SQLAlchemy keys its compiled form on the object, so the
+# same one is compiled once (a Core insert, not a session: every real run writes this row).
+_INSERT_RUN = insert(ActionRun)
 
 
 class AuditLog:
@@ -28,19 +32,20 @@ class AuditLog:
         started_at: datetime,
         duration_ms: int,
     ) -> None:
-        with self.db.session() as session:
-            session.add(
-                ActionRun(
-                    action_id=action_id,
-                    caller=caller,
-                    initiator=initiator,
-                    dry_run=dry_run,
-                    outcome=outcome,
-                    error_name=error_name,
-                    idempotency_key=idempotency_key,
-                    started_at=started_at,
-                    duration_ms=duration_ms,
-                )
+        with self.db.transaction() as conn:
+            conn.execute(
+                _INSERT_RUN,
+                {
+                    "action_id": action_id,
+                    "caller": caller,
+                    "initiator": initiator,
+                    "dry_run": dry_run,
+                    "outcome": outcome,
+                    "error_name": error_name,
+                    "idempotency_key": idempotency_key,
+                    "started_at": started_at,
+                    "duration_ms": duration_ms,
+                },
             )
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ runs on a timer of its own, so a slow PagerDuty call in the holder never lets it
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import threading
@@ -41,17 +42,23 @@ class _FirstBeats:
         self._due: dict[Heartbeat, float] = {}
         self._thread: threading.Thread | None = None
         self._pid = 0  # a forked child has the object but not the thread
+        self._wakes_at = math.inf  # when the thread looks again by itself
 
     def add(self, heartbeat: Heartbeat, due: float) -> None:
         with self._changed:
             self._due[heartbeat] = due
             if self._thread is None or self._pid != os.getpid():
                 self._pid = os.getpid()
+                self._wakes_at = math.inf
                 self._thread = threading.Thread(
                     target=self._run, name="heartbeat first beats", daemon=True
                 )
                 self._thread.start()
-            self._changed.notify()
+            if due < self._wakes_at:
+                # Woken only when it would look too late: holds of one interval are due in
+                # order, so a run's hold seldom wakes it (a wake-up is a thread switch).
+                self._wakes_at = due
+                self._changed.notify()
 
     def remove(self, heartbeat: Heartbeat) -> None:
         with self._changed:
@@ -65,6 +72,7 @@ class _FirstBeats:
                     del self._due[heartbeat]
                     heartbeat._start_beating()
                 wait = min(self._due.values(), default=None)
+                self._wakes_at = math.inf if wait is None else wait
                 self._changed.wait(None if wait is None else max(0.0, wait - now))
 
 
@@ -85,7 +93,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.lost = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat {what}", daemon=True)
+        self._thread: threading.Thread | None = None  # made when the first renewal is due
 
     def __enter__(self) -> Heartbeat:
         _FIRST_BEATS.add(self, time.monotonic() + self._interval)
@@ -103,12 +111,16 @@ class Heartbeat:
         _FIRST_BEATS.remove(self)
         with self._lock:  # after this, _start_beating starts nothing
             self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def _start_beating(self) -> None:
         with self._lock:
             if not self._stop.is_set():
+                self._thread = threading.Thread(
+                    target=self._beat, name=f"heartbeat {self._what}", daemon=True
+                )
                 self._thread.start()
 
     def _beat(self) -> None:
@@ -125,6 +137,8 @@ class Heartbeat:
 
 
 _FIRST_BEATS = _FirstBeats()
+# Waiters' jitter, seeded once (seeding one per hold read the OS's random source every run).
+_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 
 @contextmanager
@@ -143,14 +157,13 @@ def hold_lease(
     raises :class:`LeaseBusy` after that. Polling is jittered so waiters do not move in step.
     """
     deadline = time.monotonic() + wait_seconds
-    rng = random.Random()  # noqa: S311 - jitter, not cryptography
     while True:
         owner = leases.acquire(name, seconds)
         if owner is not None:
             break
         if time.monotonic() >= deadline:
             raise LeaseBusy(f"{what} is busy with another request")
-        time.sleep(poll_seconds * (0.5 + rng.random()))
+        time.sleep(poll_seconds * (0.5 + _JITTER.random()))
     heartbeat = Heartbeat(lambda: leases.renew(name, owner, seconds), seconds / 3, what)
     try:
         with heartbeat:

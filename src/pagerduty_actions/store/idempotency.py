@@ -166,8 +166,8 @@ class IdempotencyStore:
 
     def _update_running(self, reservation: Reservation, values: dict[str, Any]) -> bool:
         now = self.now()
-        with self.db.session() as session:
-            result = session.execute(
+        with self.db.transaction() as conn:
+            result = conn.execute(
                 update(IdempotencyRecord)
                 .where(
                     IdempotencyRecord.scope == reservation.scope,
@@ -177,12 +177,12 @@ class IdempotencyStore:
                 )
                 .values(lease_expires_at=now + self.lease, updated_at=now, **values)
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return bool(result.rowcount == 1)
 
     def complete(self, reservation: Reservation, response: dict[str, Any]) -> None:
         now = self.now()
-        with self.db.session() as session:
-            session.execute(
+        with self.db.transaction() as conn:
+            conn.execute(
                 update(IdempotencyRecord)
                 .where(
                     IdempotencyRecord.scope == reservation.scope,
@@ -209,11 +209,11 @@ class IdempotencyStore:
             IdempotencyRecord.key == reservation.key,
             IdempotencyRecord.owner == reservation.owner,
         )
-        with self.db.session() as session:
-            session.execute(
+        with self.db.transaction() as conn:
+            conn.execute(
                 delete(IdempotencyRecord).where(*where, IdempotencyRecord.progress_json.is_(None))
             )
-            session.execute(
+            conn.execute(
                 update(IdempotencyRecord)
                 .where(*where, IdempotencyRecord.state == "running")
                 .values(lease_expires_at=self.now() - timedelta(seconds=1))
@@ -307,8 +307,8 @@ class IdempotencyStore:
 
     def _take_over(self, row: IdempotencyRecord, owner: str) -> bool:
         now = self.now()
-        with self.db.session() as session:
-            result = session.execute(
+        with self.db.transaction() as conn:
+            result = conn.execute(
                 update(IdempotencyRecord)
                 .where(
                     IdempotencyRecord.scope == row.scope,
@@ -318,4 +318,4 @@ class IdempotencyStore:
                 )
                 .values(owner=owner, lease_expires_at=now + self.lease, updated_at=now)
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return bool(result.rowcount == 1)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .database import Database, DatabaseUnavailable
@@ -42,43 +42,49 @@ class LeaseStore:
         expires = now + timedelta(seconds=seconds)
         try:
             with self.db.engine.begin() as conn:
-                conn.execute(insert(Lease).values(name=name, owner=owner, expires_at=expires))
+                conn.execute(_INSERT, {"name": name, "owner": owner, "expires_at": expires})
             return owner
         except IntegrityError:
             pass
         except SQLAlchemyError as exc:
             raise DatabaseUnavailable(f"database {self.db.describe()} failed: {exc}") from exc
-        with self.db.session() as session:
-            taken = session.execute(
+        with self.db.transaction() as conn:
+            taken = conn.execute(
                 update(Lease)
                 .where(Lease.name == name, Lease.expires_at < now)
                 .values(owner=owner, expires_at=expires)
             )
-            if getattr(taken, "rowcount", 0) == 1:
+            if taken.rowcount == 1:
                 return owner
-            holder = session.scalar(select(Lease.owner).where(Lease.name == name))
+            holder = conn.scalar(select(Lease.owner).where(Lease.name == name))
             if holder is None or reclaim is None or not reclaim(holder):
                 return None
-            taken = session.execute(
+            taken = conn.execute(
                 update(Lease)
                 .where(Lease.name == name, Lease.owner == holder)
                 .values(owner=owner, expires_at=expires)
             )
-            return owner if getattr(taken, "rowcount", 0) == 1 else None
+            return owner if taken.rowcount == 1 else None
 
     def renew(self, name: str, owner: str, seconds: float) -> bool:
-        with self.db.session() as session:
-            result = session.execute(
-                update(Lease)
-                .where(Lease.name == name, Lease.owner == owner)
-                .values(expires_at=self.now() + timedelta(seconds=seconds))
+        expires = self.now() + timedelta(seconds=seconds)
+        with self.db.transaction() as conn:
+            result = conn.execute(
+                _RENEW, {"lease_name": name, "lease_owner": owner, "expires_at": expires}
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return bool(result.rowcount == 1)
 
     def release(self, name: str, owner: str) -> None:
-        with self.db.session() as session:
-            session.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+        with self.db.transaction() as conn:
+            conn.execute(_RELEASE, {"lease_name": name, "lease_owner": owner})
 
+
+# Built once: SQLAlchemy keys its compiled statements on the statement object, and a create
+# takes and gives back a service-name lease on every run.
+_INSERT = insert(Lease)
+_HELD_BY = (Lease.name == bindparam("lease_name")) & (Lease.owner == bindparam("lease_owner"))
+_RENEW = update(Lease).where(_HELD_BY).values(expires_at=bindparam("expires_at"))
+_RELEASE = delete(Lease).where(_HELD_BY)
 
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:12]
 
