@@ -55,7 +55,8 @@ def _field(value: Any) -> Any:
 
 class _TextFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = _message(record)
+        # ``format`` has just set ``record.message`` to ``getMessage()``: cut it, not again.
+        record.message = clip(record.message, TEXT_LIMIT)
         return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
@@ -88,6 +89,11 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
         handler.setFormatter(
             _TextFormatter("%(asctime)s %(levelname)s %(name)s%(rid)s %(message)s")
         )
+    # No format of ours shows where a call was made, its thread or its process: the logging
+    # HOWTO's "Optimization" switches, so a record (one or two per request) skips looking
+    # through the stack for its caller and asking for thread, process and multiprocessing names.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import ActionError, InputError, UnsupportedMediaTypeError
 from ..redaction import QUOTE_LIMIT, TEXT_LIMIT, clip, redact
+from .errors import error_response
 from .json_body import parse_json_body
 from .state import app_state
 
@@ -133,8 +134,6 @@ def run_action(action_id: str) -> Response:
     registry = state.registry
     registry.get(action_id)  # unknown id: 404 before reading the body
     dry_run = _flag("dryRun")
-    outcome = "error"
-    failure: ActionError | None = None
     started = time.monotonic()
     try:
         payload = read_json_object()
@@ -148,16 +147,25 @@ def run_action(action_id: str) -> Response:
             idempotency_key=_idempotency_key(),
             request_id=g.request_id,
         )
-        outcome = "replayed" if result.replayed else "success"
     except ActionError as exc:
-        outcome, failure = exc.name, exc
+        _ran(action_id, dry_run, started, exc.name, exc)
+        # Answered here rather than raised through Flask's error handling: the body the
+        # ActionError handler gives, without the exception's trip through Flask.
+        return error_response(exc)
+    except BaseException:
+        _ran(action_id, dry_run, started, "error", None)
         raise
-    finally:
-        seconds = time.monotonic() - started
-        state.metrics.action_runs.labels(action_id, outcome, str(dry_run).lower()).inc()
-        state.metrics.action_duration.labels(action_id).observe(seconds)
-        _log_run(action_id, dry_run, seconds, outcome, failure)
+    _ran(action_id, dry_run, started, "replayed" if result.replayed else "success", None)
     response = jsonify(result.body())
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _ran(
+    action_id: str, dry_run: bool, started: float, outcome: str, error: ActionError | None
+) -> None:
+    """The run's metrics and its log line."""
+    seconds = time.monotonic() - started
+    app_state().metrics.action_ran(action_id, outcome, str(dry_run).lower(), seconds)
+    _log_run(action_id, dry_run, seconds, outcome, error)
