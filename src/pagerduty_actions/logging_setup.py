@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -54,6 +55,21 @@ def _field(value: Any) -> Any:
 
 
 class _TextFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """The base class's time, its date and clock part formatted once per second (a
+        request writes two lines; ``strftime`` is most of a line's time stamp)."""
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second, text = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (second, text)
+        msec_format = self.default_msec_format
+        return msec_format % (text, record.msecs) if msec_format else text
+
     def formatMessage(self, record: logging.LogRecord) -> str:
         # ``format`` has just set ``record.message`` to ``getMessage()``: cut it, not again.
         record.message = clip(record.message, TEXT_LIMIT)

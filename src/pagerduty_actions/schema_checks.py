@@ -109,6 +109,8 @@ class _Compiler:
                         _CONTESTED.add(key)
                     continue
                 table[key] = (schema, check)
+                if isinstance(schema, dict) and _is_leaf(schema):
+                    _LEAVES.add(id(schema))
         for key in _CONTESTED:
             _CHECKS.pop(key, None)
             _REF_TARGETS.pop(key, None)
@@ -440,6 +442,47 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check | None]] =
 
 # -- the walk: jsonschema's applicators, skipping what a check passes ------------------------------
 
+# Keywords whose jsonschema function reads only the value, the type checker and the format
+# checker: a subschema of nothing else is walked with the validator at hand, as ``descend``
+# would walk it with a validator built for it.
+_LEAF_KEYWORDS = frozenset(
+    {
+        "type", "enum", "const", "minLength", "maxLength", "pattern", "format",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minItems", "maxItems", "uniqueItems", "required", "minProperties", "maxProperties",
+        "dependentRequired",
+    }
+)  # fmt: skip
+_LEAVES: set[int] = set()  # ids of subschemas (in _CHECKS) holding only leaf keywords
+
+
+def _descend(
+    validator: Any, instance: Any, schema: Any, path: Any = None, schema_path: Any = None
+) -> Errors:
+    """``validator.descend``, without building a validator for a leaf subschema: the loop of
+    jsonschema's ``descend`` over the subschema's keywords, run with ``validator``."""
+    if id(schema) not in _LEAVES or _known(validator, schema) is None:
+        yield from validator.descend(instance, schema, path=path, schema_path=schema_path)
+        return
+    for keyword, value in schema.items():
+        function = validator.VALIDATORS.get(keyword)
+        if function is None:
+            continue
+        for error in function(validator, value, instance, schema) or ():
+            error._set(
+                validator=keyword,
+                validator_value=value,
+                instance=instance,
+                schema=schema,
+                type_checker=validator.TYPE_CHECKER,
+            )
+            error.schema_path.appendleft(keyword)
+            if path is not None:
+                error.path.appendleft(path)
+            if schema_path is not None:
+                error.schema_path.appendleft(schema_path)
+            yield error
+
 
 def _walk_properties(validator: Any, properties: Any, instance: Any, schema: Any) -> Errors:
     if not validator.is_type(instance, "object"):
@@ -449,7 +492,7 @@ def _walk_properties(validator: Any, properties: Any, instance: Any, schema: Any
             check = _known(validator, sub)
             if check is not None and check(instance[name]):
                 continue
-            yield from validator.descend(instance[name], sub, path=name, schema_path=name)
+            yield from _descend(validator, instance[name], sub, path=name, schema_path=name)
 
 
 def _walk_items(validator: Any, items: Any, instance: Any, schema: Any) -> Errors:
@@ -459,7 +502,7 @@ def _walk_items(validator: Any, items: Any, instance: Any, schema: Any) -> Error
         return
     for index in range(len(schema.get("prefixItems", [])), len(instance)):
         if not check(instance[index]):
-            yield from validator.descend(instance=instance[index], schema=items, path=index)
+            yield from _descend(validator, instance[index], items, path=index)
 
 
 def _walk_all_of(validator: Any, all_of: Any, instance: Any, schema: Any) -> Errors:
@@ -550,6 +593,12 @@ def quick_is_valid(validator: Any, instance: Any) -> bool:
     """``validator.is_valid(instance)``, by the compiled check when there is one."""
     check = _known(validator, validator.schema)
     return check(instance) if check is not None else bool(validator.is_valid(instance))
+
+
+def _is_leaf(schema: dict[str, Any]) -> bool:
+    return schema.get("$schema", _DRAFT) == _DRAFT and all(
+        k in _LEAF_KEYWORDS for k in schema if k in _BASE.VALIDATORS
+    )
 
 
 def _holds_ref(schema: Any) -> bool:

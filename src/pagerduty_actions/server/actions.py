@@ -49,6 +49,8 @@ def read_json_object() -> dict[str, Any]:
 
 
 def _flag(name: str) -> bool:
+    if not request.query_string:
+        return False  # no query: no MultiDict of the arguments to build
     value = request.args.get(name)
     if value is None or value.lower() in ("false", "0", ""):
         return False
@@ -79,10 +81,10 @@ def describe_action(action_id: str) -> Response:
     return jsonify(app_state().registry.get(action_id).describe())
 
 
-def _origin_header(name: str) -> str | None:
+def _origin_header(headers: Any, name: str) -> str | None:
     """A caller-sent label (Backstage's task or step id) fit for a log line: printable and
     cut short, or dropped."""
-    value = request.headers.get(name, "").strip()
+    value = headers.get(name, "").strip()
     return clip(value, QUOTE_LIMIT) if value and value.isprintable() else None
 
 
@@ -93,7 +95,9 @@ def _log_run(
     the Backstage task and step that ran it (``X-Backstage-Task-Id``/``-Step-Id``, sent by our
     scaffolder module), and for a failure the error's name and message, cut and redacted, not
     only the access line's status."""
-    task, step = _origin_header("X-Backstage-Task-Id"), _origin_header("X-Backstage-Step-Id")
+    headers = request.headers
+    task = _origin_header(headers, "X-Backstage-Task-Id")
+    step = _origin_header(headers, "X-Backstage-Step-Id")
     where = ", ".join(f"{k} {v}" for k, v in (("task", task), ("step", step)) if v)
     fields: dict[str, Any] = {
         "action": action_id,

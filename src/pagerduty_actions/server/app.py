@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.routing import PathConverter
@@ -80,7 +80,7 @@ def _before() -> None:
     headers = request.headers
     incoming = headers.get("X-Request-Id", "")
     g.request_id = (
-        incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex[:16]
+        incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else os.urandom(8).hex()
     )
     g.started = time.monotonic()
     if request.endpoint in _PUBLIC_ENDPOINTS or _is_page(request.path):
