@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -54,8 +55,24 @@ def _field(value: Any) -> Any:
 
 
 class _TextFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """The base class's time, its date and clock part formatted once per second (a
+        request writes two lines; ``strftime`` is most of a line's time stamp)."""
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second, text = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (second, text)
+        msec_format = self.default_msec_format
+        return msec_format % (text, record.msecs) if msec_format else text
+
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = _message(record)
+        # ``format`` has just set ``record.message`` to ``getMessage()``: cut it, not again.
+        record.message = clip(record.message, TEXT_LIMIT)
         return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
@@ -88,6 +105,11 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
         handler.setFormatter(
             _TextFormatter("%(asctime)s %(levelname)s %(name)s%(rid)s %(message)s")
         )
+    # No format of ours shows where a call was made, its thread or its process: the logging
+    # HOWTO's "Optimization" switches, so a record (one or two per request) skips looking
+    # through the stack for its caller and asking for thread, process and multiprocessing names.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

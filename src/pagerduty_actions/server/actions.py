@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import ActionError, InputError, UnsupportedMediaTypeError
 from ..redaction import QUOTE_LIMIT, TEXT_LIMIT, clip, redact
+from .errors import error_response
 from .json_body import parse_json_body
 from .state import app_state
 
@@ -48,6 +49,8 @@ def read_json_object() -> dict[str, Any]:
 
 
 def _flag(name: str) -> bool:
+    if not request.query_string:
+        return False  # no query: no MultiDict of the arguments to build
     value = request.args.get(name)
     if value is None or value.lower() in ("false", "0", ""):
         return False
@@ -78,10 +81,10 @@ def describe_action(action_id: str) -> Response:
     return jsonify(app_state().registry.get(action_id).describe())
 
 
-def _origin_header(name: str) -> str | None:
+def _origin_header(headers: Any, name: str) -> str | None:
     """A caller-sent label (Backstage's task or step id) fit for a log line: printable and
     cut short, or dropped."""
-    value = request.headers.get(name, "").strip()
+    value = headers.get(name, "").strip()
     return clip(value, QUOTE_LIMIT) if value and value.isprintable() else None
 
 
@@ -92,7 +95,9 @@ def _log_run(
     the Backstage task and step that ran it (``X-Backstage-Task-Id``/``-Step-Id``, sent by our
     scaffolder module), and for a failure the error's name and message, cut and redacted, not
     only the access line's status."""
-    task, step = _origin_header("X-Backstage-Task-Id"), _origin_header("X-Backstage-Step-Id")
+    headers = request.headers
+    task = _origin_header(headers, "X-Backstage-Task-Id")
+    step = _origin_header(headers, "X-Backstage-Step-Id")
     where = ", ".join(f"{k} {v}" for k, v in (("task", task), ("step", step)) if v)
     fields: dict[str, Any] = {
         "action": action_id,
@@ -133,8 +138,6 @@ def run_action(action_id: str) -> Response:
     registry = state.registry
     registry.get(action_id)  # unknown id: 404 before reading the body
     dry_run = _flag("dryRun")
-    outcome = "error"
-    failure: ActionError | None = None
     started = time.monotonic()
     try:
         payload = read_json_object()
@@ -148,16 +151,25 @@ def run_action(action_id: str) -> Response:
             idempotency_key=_idempotency_key(),
             request_id=g.request_id,
         )
-        outcome = "replayed" if result.replayed else "success"
     except ActionError as exc:
-        outcome, failure = exc.name, exc
+        _ran(action_id, dry_run, started, exc.name, exc)
+        # Answered here rather than raised through Flask's error handling: the body the
+        # ActionError handler gives, without the exception's trip through Flask.
+        return error_response(exc)
+    except BaseException:
+        _ran(action_id, dry_run, started, "error", None)
         raise
-    finally:
-        seconds = time.monotonic() - started
-        state.metrics.action_runs.labels(action_id, outcome, str(dry_run).lower()).inc()
-        state.metrics.action_duration.labels(action_id).observe(seconds)
-        _log_run(action_id, dry_run, seconds, outcome, failure)
+    _ran(action_id, dry_run, started, "replayed" if result.replayed else "success", None)
     response = jsonify(result.body())
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _ran(
+    action_id: str, dry_run: bool, started: float, outcome: str, error: ActionError | None
+) -> None:
+    """The run's metrics and its log line."""
+    seconds = time.monotonic() - started
+    app_state().metrics.action_ran(action_id, outcome, str(dry_run).lower(), seconds)
+    _log_run(action_id, dry_run, seconds, outcome, error)

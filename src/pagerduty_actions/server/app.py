@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.routing import PathConverter
@@ -77,14 +77,15 @@ class _AnyPath(PathConverter):
 
 
 def _before() -> None:
-    incoming = request.headers.get("X-Request-Id", "")
+    headers = request.headers
+    incoming = headers.get("X-Request-Id", "")
     g.request_id = (
-        incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex[:16]
+        incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else os.urandom(8).hex()
     )
     g.started = time.monotonic()
     if request.endpoint in _PUBLIC_ENDPOINTS or _is_page(request.path):
         return
-    g.caller = app_state().auth.authenticate(request.headers.get("Authorization"))
+    g.caller = app_state().auth.authenticate(headers.get("Authorization"))
 
 
 def _is_page(path: str) -> bool:
@@ -93,20 +94,23 @@ def _is_page(path: str) -> bool:
 
 
 def _after(response: Response) -> Response:
-    duration = time.monotonic() - g.get("started", time.monotonic())
-    route = request.url_rule.rule if request.url_rule else "unmatched"
-    metrics = app_state().metrics
-    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-    metrics.latency.labels(request.method, route).observe(duration)
-    response.headers["X-Request-Id"] = g.get("request_id", "")
-    caller = g.get("caller")
+    # Read once: each use of ``request`` or ``g`` is a context-variable lookup through a proxy.
+    context = g._get_current_object()
+    served = request._get_current_object()  # type: ignore[attr-defined]
+    duration = time.monotonic() - getattr(context, "started", time.monotonic())
+    rule, method = served.url_rule, served.method
+    route = rule.rule if rule else "unmatched"
+    app_state().metrics.request_served(method, route, str(response.status_code), duration)
+    request_id = getattr(context, "request_id", None)
+    response.headers["X-Request-Id"] = request_id or ""
+    caller = getattr(context, "caller", None)
     _ACCESS.info(
         "%s %s %s %.1fms caller=%s",
-        request.method,
-        clip(request.path, QUOTE_LIMIT),
+        method,
+        clip(served.path, QUOTE_LIMIT),
         response.status_code,
         duration * 1000,
         caller.name if caller else "-",
-        extra={"request_id": g.get("request_id")},
+        extra={"request_id": request_id},
     )
     return response

@@ -62,12 +62,40 @@ class Metrics:
             ["side", "result"],
             registry=self.registry,
         )
+        # The labelled children each request counts into: ``labels`` checks its arguments and
+        # takes a lock on every call, a dict lookup is enough once a child exists.
+        self._served: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._ran: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self.sync_last_success = Gauge(
             "pagerduty_actions_sync_last_success_timestamp_seconds",
             "When the last dependency sync run that wrote (not a dry run) succeeded, Unix time; "
             "0 when none has.",
             registry=self.registry,
         )
+
+    def request_served(self, method: str, route: str, status: str, seconds: float) -> None:
+        """Count one HTTP request and its latency."""
+        children = self._served.get((method, route, status))
+        if children is None:
+            children = (
+                self.requests.labels(method, route, status),
+                self.latency.labels(method, route),
+            )
+            self._served[(method, route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def action_ran(self, action: str, outcome: str, dry_run: str, seconds: float) -> None:
+        """Count one action run (HTTP) and its time."""
+        children = self._ran.get((action, outcome, dry_run))
+        if children is None:
+            children = (
+                self.action_runs.labels(action, outcome, dry_run),
+                self.action_duration.labels(action),
+            )
+            self._ran[(action, outcome, dry_run)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def follow_sync(self, services: Services) -> None:
         """Count every sync run this process ends, and seed the last success from the
