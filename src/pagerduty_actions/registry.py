@@ -27,7 +27,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
 from .action_manifests import (
@@ -48,6 +47,7 @@ from .errors import (
     ServiceUnavailableError,
 )
 from .redaction import QUOTE_LIMIT, clip
+from .schema_checks import quick_is_valid
 from .services import Services
 from .store import DatabaseUnavailable, IdempotencyStore
 from .store.audit import AuditLog
@@ -60,7 +60,12 @@ from .store.idempotency import (
     Reservation,
 )
 from .sync import service as sync_service
-from .validation import check_action_input, describe_errors, input_validator
+from .validation import (
+    check_action_input,
+    describe_errors,
+    input_validator,
+    output_validator,
+)
 
 # ``run(ctx, payload, **services)``: the services are the keyword-only parameters it names.
 Handler = Callable[..., dict[str, Any]]
@@ -231,11 +236,8 @@ class Registry:
                 raise RegistryError(f"{spec.manifest_path}: action id {spec.id!r} also in {other}")
             self._specs[spec.id] = spec
         self._validators = {
-            s.id: (input_validator(s.input_schema), Draft202012Validator(s.output_schema))
+            s.id: (input_validator(s.input_schema), output_validator(s.output_schema))
             for s in self._specs.values()
-        }
-        self._surely_valid_output = {
-            s.id: quick_check(s.output_schema) or _unsure for s in self._specs.values()
         }
         if error_mappers is None:
             from .handlers.errors import ERROR_MAPPERS
@@ -412,8 +414,8 @@ class Registry:
             ) from exc
         if services.sandbox_mode and isinstance(output, dict):
             output = {**output, "sandbox": True}
-        if self._surely_valid_output[spec.id](output):
-            return output
+        if quick_is_valid(self._validators[spec.id][1], output):
+            return output  # the common case: no error to word, so no walk
         problems = describe_errors(self._validators[spec.id][1], output)
         if problems:
             _LOG.error("action %s returned output that breaks its schema: %s", spec.id, problems)
@@ -460,101 +462,6 @@ class Registry:
                 duration_ms=duration_ms,
             )
         )
-
-
-# -- output checked without jsonschema where the schema is plain ----------------------------------
-
-# Keywords that say nothing about validity, and the types a quick check tells apart.
-_ANNOTATIONS = frozenset({"$schema", "$comment", "title", "description", "examples", "default"})
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "null": lambda v: v is None,
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-}
-Check = Callable[[Any], bool]
-
-
-def _unsure(_value: Any) -> bool:
-    return False
-
-
-def quick_check(schema: Any) -> Check | None:
-    """A check of ``schema`` that answers True only for a value the schema accepts, or None
-    when the schema uses more than ``type``, ``enum``, ``properties``, ``required``,
-    ``additionalProperties`` and ``items`` (and annotations).
-
-    Every run's output is checked against its action's output schema; these schemas are
-    plain, and jsonschema's walk of one cost a create a third of a millisecond. False means
-    "not sure": the caller then asks jsonschema, which words the errors, so a quick check
-    can only save time, never let a wrong output through or change an error.
-    """
-    if schema is True or schema == {}:
-        return lambda _value: True
-    if schema is False:
-        return _unsure
-    if not isinstance(schema, dict) or not set(schema) <= _ANNOTATIONS | {
-        "type", "enum", "properties", "required", "additionalProperties", "items",
-    }:  # fmt: skip
-        return None
-    checks: list[Check] = []
-    kinds = schema.get("type")
-    if kinds is not None:
-        names = [kinds] if isinstance(kinds, str) else kinds
-        if not isinstance(names, list) or not all(n in _TYPES for n in names):
-            return None
-        tests = [_TYPES[n] for n in names]
-        checks.append(lambda v: any(test(v) for test in tests))
-    if "enum" in schema:
-        allowed = schema["enum"]
-        if not isinstance(allowed, list):
-            return None
-        # JSON's equality: true is not 1, so a value matches only one of its own type.
-        checks.append(
-            lambda v: (
-                isinstance(v, str | int | bool | None)
-                and any(type(v) is type(a) and v == a for a in allowed)
-            )
-        )
-    object_check = _object_check(schema)
-    if object_check is None:
-        return None
-    checks.append(object_check)
-    if "items" in schema:
-        item = quick_check(schema["items"])
-        if item is None:
-            return None
-        checks.append(lambda v: not isinstance(v, list) or all(item(i) for i in v))
-    return lambda v: all(check(v) for check in checks)
-
-
-def _object_check(schema: dict[str, Any]) -> Check | None:
-    """``properties``, ``required`` and ``additionalProperties`` of an object; a value that
-    is not an object passes them, as in JSON Schema."""
-    required, properties = schema.get("required", []), schema.get("properties", {})
-    extra = quick_check(schema.get("additionalProperties", True))
-    if extra is None or not isinstance(properties, dict):
-        return None
-    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-        return None
-    fields: dict[str, Check] = {}
-    for name, sub in properties.items():
-        check = quick_check(sub)
-        if check is None:
-            return None
-        fields[name] = check
-
-    def check_object(value: Any) -> bool:
-        if not isinstance(value, dict):
-            return True
-        return all(r in value for r in required) and all(
-            fields[k](v) if k in fields else extra(v) for k, v in value.items()
-        )
-
-    return check_object
 
 
 def _require_db(services: Services) -> None:

@@ -31,12 +31,15 @@ from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from .json_pattern import compiled, matches
+from .json_validators import Draft202012
+
 Check = Callable[[Any], bool]
 Errors = Iterator[ValidationError]
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _BASE = Draft202012Validator
 # jsonschema's own keyword functions, for every case the walk does not short-cut.
-_JSONSCHEMA = dict(_BASE.VALIDATORS)
+_JSONSCHEMA = dict(Draft202012.VALIDATORS)  # patterns read as ECMA-262 (json_pattern)
 # Keywords that move a document's base or name a place in it: a document holding any of them
 # is left to jsonschema entirely (its references would resolve against another base).
 _MOVES_BASE = frozenset({"$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveRef"})
@@ -266,7 +269,7 @@ def _pattern_properties(c: _Compiler, value: Any, schema: dict[str, Any]) -> Che
         if isinstance(x, dict):
             for pattern, check in pairs:
                 for name, item in x.items():
-                    if re.search(pattern, name) and not check(item):
+                    if matches(pattern, name) and not check(item):
                         return False
         return True
 
@@ -378,7 +381,7 @@ def _number_bound(compare: Callable[[Any, Any], bool]) -> Callable[..., Check | 
 
 def _pattern(c: _Compiler, value: Any, schema: dict[str, Any]) -> Check | None:
     try:
-        search = re.compile(value).search
+        search = compiled(value).search
     except (TypeError, re.error):
         return None
     return lambda x: not isinstance(x, str) or search(x) is not None
@@ -555,7 +558,7 @@ def _validator_class() -> Any:
     """jsonschema's Draft 2020-12 validator with the walk above (built on first use: a
     template lint imports this module and validates no action input)."""
     return validators.extend(  # type: ignore[no-untyped-call]
-        Draft202012Validator,
+        Draft202012,
         {
             "properties": _walk_properties,
             "items": _walk_items,

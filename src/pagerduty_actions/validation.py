@@ -463,6 +463,13 @@ def input_validator(schema: dict[str, Any]) -> Draft202012Validator:
     return cast(Draft202012Validator, fast_validator(schema, Draft202012Validator.FORMAT_CHECKER))
 
 
+def output_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """The validator of an action's output schema (formats not checked: the output is ours),
+    built like :func:`input_validator`; :func:`quick_is_valid` answers a valid output by its
+    compiled check alone, so a run's output costs no walk unless it breaks the schema."""
+    return cast(Draft202012Validator, fast_validator(schema))
+
+
 def check_action_input(validator: Draft202012Validator, action_id: str, payload: Any) -> None:
     """Raise the caller's :class:`InputError` listing every problem of an action's input.
 

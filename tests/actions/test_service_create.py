@@ -280,6 +280,19 @@ def test_bad_grouping_config_is_refused_before_any_call(
     assert pd.state.requests() == []
 
 
+def test_an_id_with_a_final_line_break_is_refused_as_backstage_refuses_it(
+    call: Call, pd: SandboxServer
+) -> None:
+    # The schema's ^[A-Z0-9]{2,20}$ is ECMA-262's: $ is the end, not "before a final newline"
+    # as Python's re reads it; the id would otherwise go on into a PagerDuty URL.
+    policy = policy_id(pd)
+    response = call(ACTION, {"name": "x", "escalationPolicyId": policy + "\n"})
+    assert response.status_code == 400
+    assert [d["path"] for d in response.json["error"]["details"]] == ["$.escalationPolicyId"]
+    assert pd.state.requests() == []
+    assert call(ACTION, {"name": "x", "escalationPolicyId": policy}).status_code == 200
+
+
 def test_duplicate_name_fails_by_default_and_is_reused_on_request(
     call: Call, pd: SandboxServer
 ) -> None:

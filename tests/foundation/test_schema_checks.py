@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from pagerduty_actions import schema_checks
 from pagerduty_actions.config import FORMAT_CHECKER
 from pagerduty_actions.entity_page.trigger import TRIGGER_SCHEMA
+from pagerduty_actions.json_validators import Draft202012
 from pagerduty_actions.schema_checks import TYPE_TESTS, fast_validator, quick_is_valid
 from pagerduty_actions.validation import describe_errors, input_validator
 
@@ -165,7 +166,7 @@ def shape(errors: Any) -> list[Any]:
 
 
 def both(schema: Any) -> tuple[Any, Any]:
-    plain = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    plain = Draft202012(schema, format_checker=FORMAT_CHECKER)  # jsonschema, ECMA patterns
     return plain, fast_validator(schema, FORMAT_CHECKER)
 
 
