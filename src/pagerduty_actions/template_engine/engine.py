@@ -306,8 +306,25 @@ class TemplateRenderer:
         return []
 
     def check(self, text: str) -> None:
-        """Compile a string without rendering it (lint): syntax, filters, sandbox rules."""
-        self._compile_located(text)
+        """Check a string without rendering it (lint): syntax, filters, sandbox rules."""
+        self.checked_tree(text)
+
+    def checked_tree(self, text: str) -> nodes.Template:
+        """The syntax tree of ``text`` as written, once it passed every check compiling it
+        makes; raises what compiling it raises, the same error at the same place.
+
+        Compiling generates Python code for the tree and has Python compile it, which costs a
+        lint most of its expression work; where that can refuse nothing the parse and its
+        checks let through (``compiler.compiles_once_checked``), it is skipped."""
+        try:
+            tree = self._parsed(text)
+            if not compiler.compiles_once_checked(tree):
+                self._compile(text, False)
+        except TemplateError as exc:
+            if exc.expression is None:
+                self._locate_compile_error(exc, text)
+            raise
+        return tree
 
     def render_text(self, text: str, context: Mapping[str, Any]) -> str:
         """Render a whole text to a string, as Nunjucks' ``renderString`` does.
@@ -408,14 +425,19 @@ class TemplateRenderer:
                 self._locate_compile_error(exc, text)
             raise
 
-    def _compile_uncached(self, text: str, as_text: bool = False) -> _Compiled:
+    def _parsed(self, text: str) -> nodes.Template:
+        """The checked syntax tree of ``text``: its size, syntax, nesting, tags, filters,
+        tests and names (``compiler.check_tree``)."""
         if len(text) > MAX_SOURCE_CHARS:
             raise TemplateSecurityError(
                 f"template strings are limited to {MAX_SOURCE_CHARS} characters"
             )
         tree = parse_tree(self._env, text)
         compiler.check_tree(tree, self._env.filters, self._env.tests)
-        tree = compiler.adapt_tree(tree)
+        return tree
+
+    def _compile_uncached(self, text: str, as_text: bool = False) -> _Compiled:
+        tree = compiler.adapt_tree(self._parsed(text))
         spans = list(iter_spans(text))
         mode = "text" if as_text else _mode(tree, text, spans)
         if mode == "typed":
