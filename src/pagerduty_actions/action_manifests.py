@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, SchemaError
-
 from .fast_yaml import load_all
 from .paths import data_dir
 from .yaml_budget import YamlBudgetError
@@ -85,12 +83,16 @@ def load_schema(path: Path, manifest: Path, *, check: bool = True) -> dict[str, 
         raise RegistryError(f"{manifest}: its schema file {path} is missing")
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
-        if check:
-            Draft202012Validator.check_schema(schema)
     except json.JSONDecodeError as exc:
         raise RegistryError(f"{path}: not valid JSON ({exc})") from None
-    except SchemaError as exc:
-        raise RegistryError(f"{path}: not a valid JSON Schema: {exc.message}") from None
+    if check:
+        # here only: template lint reads the schemas unchecked and never imports jsonschema
+        from jsonschema import Draft202012Validator, SchemaError
+
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise RegistryError(f"{path}: not a valid JSON Schema: {exc.message}") from None
     if not isinstance(schema, dict):
         raise RegistryError(f"{path}: a schema must be a JSON object")
     return schema

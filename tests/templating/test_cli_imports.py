@@ -15,7 +15,8 @@ import pytest
 
 from pagerduty_actions.paths import data_dir
 
-#: Import roots a lint has no use for: the store and its migrations, the server, HTTP clients.
+#: Import roots a lint has no use for: the store and its migrations, the server, HTTP clients,
+#: and on a template without findings about schemas, jsonschema.
 NOT_FOR_LINT = (
     "alembic",
     "sqlalchemy",
@@ -30,6 +31,19 @@ NOT_FOR_LINT = (
     "pagerduty_actions.services",
     "pagerduty_actions.sync",
     "pagerduty_actions.pagerduty",
+    # jsonschema and what it brings (half a lint's instructions): quick_schema tells a good
+    # template's verdicts without it
+    "jsonschema",
+    "jsonschema_specifications",
+    "referencing",
+    "attr",
+    "attrs",
+    "rpds",
+    "idna",
+    "rfc3339_validator",
+    "pagerduty_actions.validation",
+    # the redaction patterns: only a failed render has a message to redact
+    "pagerduty_actions.redaction",
 )
 
 _PROBE = """

@@ -166,6 +166,32 @@ def check_tree(tree: nodes.Template, filters: Any, tests: Any) -> None:
             raise TemplateSecurityError(f"access to '{node.arg.value}' is not allowed in templates")
 
 
+#: Deeper trees are compiled to find out whether Python takes the code generated for them.
+PARSE_ONLY_DEPTH = 30
+
+
+def compiles_once_checked(tree: nodes.Template) -> bool:
+    """Whether compiling a tree ``check_tree`` passed can only succeed, so a check (lint)
+    may stop at parsing: true for text and expressions alone (no ``{% %}`` tag: loops and
+    blocks are where Jinja2's code generator and Python refuse things), nested at most
+    ``PARSE_ONLY_DEPTH`` levels (Python refuses deeply nested generated code), where no call,
+    filter or test names a keyword argument twice (Jinja2 passes ``f(a=1, a=2)`` on to
+    Python, which refuses it). Anything else is compiled to find out."""
+    if not all(isinstance(node, nodes.Output) for node in tree.body):
+        return False
+    pending: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > PARSE_ONLY_DEPTH:
+            return False
+        if isinstance(node, nodes.Call | nodes.Filter | nodes.Test):
+            keys = [keyword.key for keyword in node.kwargs]
+            if len(keys) != len(set(keys)):
+                return False
+        pending.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return True
+
+
 def adapt_tree(tree: nodes.Template) -> nodes.Template:
     result = _NunjucksSyntax().visit(tree)
     assert isinstance(result, nodes.Template)

@@ -32,7 +32,6 @@ from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from pagerduty_actions.redaction import redact
 from pagerduty_actions.template_engine import compiler
 from pagerduty_actions.template_engine.errors import (
     TemplateError,
@@ -306,8 +305,25 @@ class TemplateRenderer:
         return []
 
     def check(self, text: str) -> None:
-        """Compile a string without rendering it (lint): syntax, filters, sandbox rules."""
-        self._compile_located(text)
+        """Check a string without rendering it (lint): syntax, filters, sandbox rules."""
+        self.checked_tree(text)
+
+    def checked_tree(self, text: str) -> nodes.Template:
+        """The syntax tree of ``text`` as written, once it passed every check compiling it
+        makes; raises what compiling it raises, the same error at the same place.
+
+        Compiling generates Python code for the tree and has Python compile it, which costs a
+        lint most of its expression work; where that can refuse nothing the parse and its
+        checks let through (``compiler.compiles_once_checked``), it is skipped."""
+        try:
+            tree = self._parsed(text)
+            if not compiler.compiles_once_checked(tree):
+                self._compile(text, False)
+        except TemplateError as exc:
+            if exc.expression is None:
+                self._locate_compile_error(exc, text)
+            raise
+        return tree
 
     def render_text(self, text: str, context: Mapping[str, Any]) -> str:
         """Render a whole text to a string, as Nunjucks' ``renderString`` does.
@@ -395,6 +411,8 @@ class TemplateRenderer:
         except MemoryError as exc:
             raise TemplateSecurityError("the expression needs too much memory") from exc
         except JinjaTemplateError as exc:
+            from pagerduty_actions.redaction import redact  # an error path: lint never needs it
+
             raise TemplateRenderError(f"evaluation failed: {redact(exc.message or '')}") from exc
         except Exception as exc:  # a filter given bad input, a JavaScript TypeError
             raise TemplateRenderError(f"evaluation failed ({type(exc).__name__})") from exc
@@ -408,14 +426,19 @@ class TemplateRenderer:
                 self._locate_compile_error(exc, text)
             raise
 
-    def _compile_uncached(self, text: str, as_text: bool = False) -> _Compiled:
+    def _parsed(self, text: str) -> nodes.Template:
+        """The checked syntax tree of ``text``: its size, syntax, nesting, tags, filters,
+        tests and names (``compiler.check_tree``)."""
         if len(text) > MAX_SOURCE_CHARS:
             raise TemplateSecurityError(
                 f"template strings are limited to {MAX_SOURCE_CHARS} characters"
             )
         tree = parse_tree(self._env, text)
         compiler.check_tree(tree, self._env.filters, self._env.tests)
-        tree = compiler.adapt_tree(tree)
+        return tree
+
+    def _compile_uncached(self, text: str, as_text: bool = False) -> _Compiled:
+        tree = compiler.adapt_tree(self._parsed(text))
         spans = list(iter_spans(text))
         mode = "text" if as_text else _mode(tree, text, spans)
         if mode == "typed":
@@ -489,6 +512,10 @@ def _parse_json_text(text: str) -> Any:
 
 
 def _scrub(message: str, context: Mapping[str, Any]) -> str:
+    # Imported here: only a failed render has a message to scrub, and a lint renders nothing
+    # (the redaction patterns cost a lint 2% of its instructions to compile).
+    from pagerduty_actions.redaction import redact
+
     secrets = context.get("secrets")
     if isinstance(secrets, Mapping):
         for secret in sorted((str(v) for v in secrets.values() if v), key=len, reverse=True):

@@ -186,7 +186,11 @@ def guarded_step_keys(text: str) -> set[str]:
     ``steps.new.output.id or steps.old.output.id`` is how a template picks whichever of two
     conditional steps ran; such a read is not a mistake, so lint does not warn about it.
     """
-    tree = parse_tree(_PARSER, text)
+    return tree_guarded_step_keys(parse_tree(_PARSER, text))
+
+
+def tree_guarded_step_keys(tree: nodes.Template) -> set[str]:
+    """:func:`guarded_step_keys` of a parsed string."""
     guards: list[nodes.Node] = [*tree.find_all((nodes.Or, nodes.CondExpr))]
     guards += [f for f in tree.find_all(nodes.Filter) if f.name in _UNDEFINED_SAFE_FILTERS]
     guards += [t for t in tree.find_all(nodes.Test) if t.name in _UNDEFINED_SAFE_TESTS]

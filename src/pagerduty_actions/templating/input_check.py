@@ -8,6 +8,9 @@ fail at run time: a misspelt key, a missing required key, a literal of the wrong
 Where a templated value is exactly one parameter (``${{ parameters.urgency }}``), its
 declaration says more: each ``enum`` value of the parameter is tried in its place, and its
 declared ``type`` is compared with the type the action wants.
+
+jsonschema is imported only for an input that may have a problem: ``input_quiet`` tells,
+without it, the usual case of an input that surely has none.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator, Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from pagerduty_actions.templating.input_quiet import surely_no_problems
 
-from pagerduty_actions.validation import located_errors
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _MARKERS = ("${{", "{%")
 #: Errors that stay true whatever the placeholders render to.
@@ -106,23 +109,44 @@ def known_input_problems(
     checked = with_placeholders(value)
     if isinstance(checked, Templated):
         return []
+    knowns: list[tuple[tuple[str | int, ...], KnownValues]] = []
+    if known is not None:
+        for path, text in _templated_strings(value, ()):
+            values = known(text)
+            if values is not None:
+                knowns.append((path, values))
+    tried = [checked] + [
+        _replace_at(checked, path, candidate)
+        for path, values in knowns
+        for candidate in values.values
+    ]
+    if surely_no_problems(schema, tried, draft7=draft7, is_placeholder=_is_templated):
+        return []
+    # Here only: importing jsonschema costs a lint more than the rest of its work.
+    from jsonschema import Draft7Validator, Draft202012Validator
+
+    from pagerduty_actions.validation import located_errors
+
     validator = (Draft7Validator if draft7 else Draft202012Validator)(schema)
     problems: set[Problem] = set()
     # Worded as a run would word them (allowed values, the closest known key at its own path).
     for (where, message), error in located_errors(validator, checked):
         if _relevant(error):
             problems.add((where, message.replace("<templated>", "a templated value")))
-    if known is not None:
-        for path, text in _templated_strings(value, ()):
-            values = known(text)
-            if values is not None:
-                problems.update(_problems_of_known(validator, checked, path, values))
+    for path, values in knowns:
+        problems.update(_problems_of_known(validator, checked, path, values))
     return sorted(problems, key=lambda p: (len(p[0]), str(p[0]), p[1]))
+
+
+def _is_templated(value: Any) -> bool:
+    return isinstance(value, Templated)
 
 
 def _problems_of_known(
     validator: Any, checked: Any, path: tuple[str | int, ...], known: KnownValues
 ) -> Iterator[Problem]:
+    from pagerduty_actions.validation import located_errors
+
     for candidate in known.values:
         substituted = _replace_at(checked, path, candidate)
         for (where, message), error in located_errors(validator, substituted):

@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator, SchemaError
-
 from pagerduty_actions.template_engine.engine import TemplateRenderer
 from pagerduty_actions.templating.findings import ERROR, WARNING, Finding, LintReport
 from pagerduty_actions.templating.known_actions import DEFAULT_PROXY_NAME
 from pagerduty_actions.templating.lint_expressions import ExpressionChecker
 from pagerduty_actions.templating.lint_steps import StepChecker
+from pagerduty_actions.templating.quick_schema import surely_a_draft7_schema
 from pagerduty_actions.templating.template import (
     TemplateDocument,
     TemplateLoadError,
@@ -167,15 +166,8 @@ def _check_parameter_schemas(document: TemplateDocument, add: Any) -> None:
                 "parameters",
             )
         )
-        try:
-            Draft7Validator.check_schema(page)
-        except SchemaError as exc:
-            add(
-                "parameter-schema",
-                ERROR,
-                f"not a valid JSON Schema: {exc.message}",
-                (*path, *exc.absolute_path),
-            )
+        if not surely_a_draft7_schema(page):
+            _check_page_with_jsonschema(page, path, add)
         required = page.get("required")
         properties = page.get("properties") if isinstance(page.get("properties"), dict) else {}
         if isinstance(required, list) and isinstance(properties, dict):
@@ -188,3 +180,18 @@ def _check_parameter_schemas(document: TemplateDocument, add: Any) -> None:
                         "the form cannot ask for it",
                         (*path, "required"),
                     )
+
+
+def _check_page_with_jsonschema(page: dict[str, Any], path: YamlPath, add: Any) -> None:
+    """jsonschema's own check of a page ``quick_schema`` could not call valid."""
+    from jsonschema import Draft7Validator, SchemaError  # here only: it costs half a lint
+
+    try:
+        Draft7Validator.check_schema(page)
+    except SchemaError as exc:
+        add(
+            "parameter-schema",
+            ERROR,
+            f"not a valid JSON Schema: {exc.message}",
+            (*path, *exc.absolute_path),
+        )

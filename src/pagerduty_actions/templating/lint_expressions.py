@@ -1,8 +1,9 @@
 """Lint the `${{ }}` expressions of a template: syntax, sandbox rules and what they refer to.
 
 Every string under a step's ``input``, ``if`` and ``each``, and under ``spec.output``, is
-compiled by the same engine that will render it (so lint and run agree on syntax, filters
-and what the sandbox refuses), then its references are checked against the template:
+checked by the same engine that will render it (so lint and run agree on syntax, filters
+and what the sandbox refuses; parsed and checked, compiled only where compiling could
+refuse more), then its references, read from the same tree, are checked against the template:
 ``steps.X`` must be an earlier step (any step, in ``output``), ``parameters.X`` a property
 some parameter page declares, ``each`` only inside a step that has ``each:``.
 """
@@ -21,7 +22,10 @@ from pagerduty_actions.template_engine.errors import (
     TemplateSecurityError,
     UnknownFilterError,
 )
-from pagerduty_actions.template_engine.expressions import guarded_step_keys, string_references
+from pagerduty_actions.template_engine.expressions import (
+    tree_guarded_step_keys,
+    tree_references,
+)
 from pagerduty_actions.templating.findings import ERROR, WARNING
 from pagerduty_actions.templating.template import (
     TemplateDocument,
@@ -49,6 +53,7 @@ class ExpressionChecker:
             s.get("id") if isinstance(s.get("id"), str) else None for s in document.steps
         ]
         self._parameters = parameter_names(document.parameter_pages)
+        self._reads: dict[str, TemplateError | tuple[set[tuple[str, str]], set[str]]] = {}
 
     def check_all(self) -> None:
         for index, step in enumerate(self._doc.steps):
@@ -71,14 +76,33 @@ class ExpressionChecker:
                         self._check(text, path, _Place(None, False, guard))
 
     def _check(self, text: str, path: YamlPath, place: _Place) -> None:
+        read = self._reads.get(text)
+        if read is None:
+            read = self._reads[text] = self._read(text)
+        if isinstance(read, TemplateError):
+            self._add_error(read, text, path)
+            return
+        refs, guarded = read
+        for root, key in sorted(refs):
+            where = _Where(path, text, reference=(root, key))
+            self._check_reference(root, key, where, place, key in guarded)
+
+    def _read(self, text: str) -> TemplateError | tuple[set[tuple[str, str]], set[str]]:
+        """What a string reads and which step reads handle undefined, from the one tree
+        the engine checked; or the error that says why it does not pass. The same string
+        is read once per lint, wherever it is."""
         try:
-            self._renderer.check(text)
-        except UnknownFilterError as exc:
+            tree = self._renderer.checked_tree(text)
+        except TemplateError as exc:
+            return exc
+        return tree_references(tree), tree_guarded_step_keys(tree)
+
+    def _add_error(self, exc: TemplateError, text: str, path: YamlPath) -> None:
+        if isinstance(exc, UnknownFilterError):
             hint = _filter_hint(exc.filter, self._renderer)
             where = _Where(path, text, _filter_offset(text, exc.filter, exc.position))
             self._add("unknown-filter", ERROR, f"{_said(exc)}; {hint}", where.path, at=where.at)
-            return
-        except TemplateSecurityError as exc:
+        elif isinstance(exc, TemplateSecurityError):
             where = _Where(path, text, exc.position or 0)
             self._add(
                 "unsafe-expression",
@@ -87,25 +111,11 @@ class ExpressionChecker:
                 where.path,
                 at=where.at,
             )
-            return
-        except TemplateError as exc:
+        else:
             where = _Where(path, text, exc.position or 0)
             self._add(
                 "expression-syntax", ERROR, f"does not parse: {_said(exc)}", where.path, at=where.at
             )
-            return
-        try:
-            refs = string_references(text)
-            guarded = guarded_step_keys(text)
-        except TemplateError as exc:
-            where = _Where(path, text, exc.position or 0)
-            self._add(
-                "expression-syntax", ERROR, f"does not parse: {_said(exc)}", where.path, at=where.at
-            )
-            return
-        for root, key in sorted(refs):
-            where = _Where(path, text, reference=(root, key))
-            self._check_reference(root, key, where, place, key in guarded)
 
     def _check_reference(
         self, root: str, key: str, where: _Where, place: _Place, guarded: bool = False

@@ -17,13 +17,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft7Validator
+from typing import TYPE_CHECKING, Any
 
 from pagerduty_actions.fast_yaml import check_budget, fast_compose_all
 from pagerduty_actions.paths import schema_path
+from pagerduty_actions.templating.quick_schema import DRAFT7, QuickValidator
 from pagerduty_actions.yaml_budget import YamlBudgetError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 SCHEMA_FILE = "backstage-template-v1beta3.schema.json"
@@ -259,11 +261,22 @@ def template_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _template_validator() -> Draft7Validator:
+    from jsonschema import Draft7Validator  # here only: most templates never need it
+
     return Draft7Validator(template_schema())
 
 
+@lru_cache(maxsize=1)
+def _quick_template_validator() -> QuickValidator:
+    return QuickValidator(template_schema(), DRAFT7)
+
+
 def schema_problems(data: Any) -> list[tuple[YamlPath, str]]:
-    """Every place the data breaks the Template v1beta3 schema, most specific first."""
+    """Every place the data breaks the Template v1beta3 schema, most specific first.
+
+    A document ``quick_schema`` finds valid has none, and jsonschema is not imported."""
+    if _quick_template_validator().surely_valid(data):
+        return []
     found: list[tuple[YamlPath, str]] = []
     for error in _template_validator().iter_errors(data):
         for leaf in _leaves(error):
