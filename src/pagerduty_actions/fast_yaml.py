@@ -90,9 +90,18 @@ def check_budget(text: str) -> None:
 def ruamel_load_all(text: str) -> list[Any]:
     """The reference reading: the budget, then ruamel's YAML 1.2 safe loader."""
     from ruamel.yaml import YAML  # here only: most text never needs it (importing costs)
+    from ruamel.yaml.constructor import ConstructorError
 
     check_yaml_budget(text)
-    return list(YAML(typ="safe", pure=True).load_all(text))
+    try:
+        return list(YAML(typ="safe", pure=True).load_all(text))
+    except (ValueError, IndexError) as exc:
+        # ruamel reads a plain ``-_`` as an integer and then fails to convert it: a YAML
+        # error the caller reports, not a crash.
+        raise ConstructorError(
+            problem=f"a plain value that looks like a number could not be read ({exc}); "
+            "quote it to mean text"
+        ) from None
 
 
 def fast_load_all(text: str) -> list[Any] | None:
@@ -162,12 +171,13 @@ def _check(node: Any, seen: set[int]) -> None:
 
 def _number_like(value: str) -> bool:
     """Whether either version's number, timestamp or ``.inf``/``.nan`` rules could match:
-    a digit first (after an optional sign), or a ``.`` followed by a digit, ``_`` or inf/nan."""
+    a digit first (after an optional sign), an ``_`` after a sign, or a ``.`` followed by a
+    digit, ``_`` or inf/nan."""
     head = value[1:] if value[:1] in ("+", "-") else value
     if not head:
         return False
-    if head[0] in _DIGITS:
-        return True
+    if head[0] in _DIGITS or (head is not value and head[0] == "_"):
+        return True  # ruamel's 1.2 integers take underscores after a sign: -_0 is 0
     if head[0] == ".":
         return head[1:2] in _DIGITS or head[1:2] == "_" or head[1:].lower() in ("inf", "nan")
     return False

@@ -105,13 +105,13 @@ spec:
 DOUBTFUL = [
     "yes", "No", "ON", "off", "012", "0o17", "0x1F", "0b101", "1_000", "1e3",
     "1.5e-3", "190:20:30", "12:30", "2024-01-01", "2001-12-14t21:59:43.10-05:00", ".inf",
-    "-.Inf", ".NaN", "1.", "+.5", "._1", "00", "1.2.3", "3rd", "=",
+    "-.Inf", ".NaN", "1.", "+.5", "._1", "00", "1.2.3", "3rd", "=", "-_0", "+_1", "-_1_0", "-_x",
 ]  # fmt: skip
 #: Plain scalars both read alike: the fast path answers.
 AGREED = [
     "PABC123", "true", "False", "TRUE", "null", "~", "Null", "0", "12", "-3", "+4", "1.5",
     "-0.25", "y", "N", "-foo", "./skeleton", ".hidden", "+", "service name", "a:b",
-    "http://x.example/y", "yesterday", "onion", "n/a", "",
+    "http://x.example/y", "yesterday", "onion", "n/a", "", "_0",
 ]  # fmt: skip
 
 
@@ -125,6 +125,13 @@ def test_scalars_read_differently_by_yaml_1_1_go_to_ruamel(value: str) -> None:
 @pytest.mark.parametrize("value", AGREED)
 def test_scalars_both_read_alike_take_the_fast_path(value: str) -> None:
     assert assert_same_reading(CATALOG.format(value=value))
+
+
+@pytest.mark.parametrize("value", ["-_", "+__"])
+def test_a_number_ruamel_cannot_convert_is_a_yaml_error_not_a_crash(value: str) -> None:
+    # ruamel reads a signed run of underscores as an integer, then int() fails on it
+    with pytest.raises(YAMLError, match="quote it to mean text"):
+        load_all(CATALOG.format(value=value))
 
 
 EDGE_FILES = {

@@ -123,11 +123,10 @@ def known_input_problems(
     if surely_no_problems(schema, tried, draft7=draft7, is_placeholder=_is_templated):
         return []
     # Here only: importing jsonschema costs a lint more than the rest of its work.
-    from jsonschema import Draft7Validator, Draft202012Validator
-
+    from pagerduty_actions.json_validators import Draft7, Draft202012
     from pagerduty_actions.validation import located_errors
 
-    validator = (Draft7Validator if draft7 else Draft202012Validator)(schema)
+    validator = (Draft7 if draft7 else Draft202012)(schema)
     problems: set[Problem] = set()
     # Worded as a run would word them (allowed values, the closest known key at its own path).
     for (where, message), error in located_errors(validator, checked):

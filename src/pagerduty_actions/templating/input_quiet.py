@@ -19,10 +19,10 @@ the built-ins' of ``builtin_schemas``: valid schemas, on which jsonschema raises
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pagerduty_actions.json_pattern import matches
 from pagerduty_actions.templating.quick_schema import (
     DRAFT7,
     DRAFT202012,
@@ -154,7 +154,7 @@ class _Walk:
                 self.quiet(sub, item)
                 for pattern, sub in keyword.items()
                 for name, item in value.items()
-                if re.search(pattern, name)
+                if matches(pattern, name)
             )
         if key == "additionalProperties":
             extra = additional_keys(schema, value)

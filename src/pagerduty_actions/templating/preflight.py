@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from jsonschema import Draft7Validator
-
 from pagerduty_actions.errors import InputError
+from pagerduty_actions.json_validators import Draft7
 from pagerduty_actions.registry import Registry
 from pagerduty_actions.template_engine.engine import TemplateRenderer
 from pagerduty_actions.templating.known_actions import DEFAULT_PROXY_NAME
@@ -36,7 +35,7 @@ def prepare_values(document: TemplateDocument, values: Mapping[str, Any]) -> dic
         raise InputError("the values must be a mapping of parameter names to values")
     pages = document.parameter_pages
     prepared = {**parameter_defaults(pages), **dict(values)}
-    validator = Draft7Validator(merged_parameter_schema(pages))
+    validator = Draft7(merged_parameter_schema(pages))
     details = describe_errors(cast(Any, validator), prepared)
     if details:
         summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:5])

@@ -32,6 +32,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from pagerduty_actions.json_pattern import matches
+
 
 class Unsupported(Exception):
     """The verdict cannot be told here exactly: ask jsonschema."""
@@ -296,7 +298,7 @@ def _pattern_properties(v: QuickValidator, patterns: Any, schema: Any, instance:
         v.valid(sub, value)
         for pattern, sub in patterns.items()
         for key, value in instance.items()
-        if re.search(pattern, key)
+        if matches(pattern, key)
     )
 
 
@@ -430,7 +432,7 @@ def _unique_items(v: QuickValidator, unique: Any, schema: Any, instance: Any) ->
 
 
 def _pattern(v: QuickValidator, pattern: Any, schema: Any, instance: Any) -> bool:
-    return not isinstance(instance, str) or re.search(pattern, instance) is not None
+    return not isinstance(instance, str) or matches(pattern, instance)
 
 
 def _min_length(v: QuickValidator, limit: Any, schema: Any, instance: Any) -> bool:

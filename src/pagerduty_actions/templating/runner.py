@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from jsonschema import Draft7Validator
-
 from pagerduty_actions.errors import ActionError
+from pagerduty_actions.json_validators import Draft7
 from pagerduty_actions.registry import Caller, Registry, RunResult
 from pagerduty_actions.services import Services
 from pagerduty_actions.template_engine.engine import TemplateRenderer
@@ -321,7 +320,7 @@ class _Run:
         }
 
     def _builtin(self, action: str, params: dict[str, Any], result: StepResult) -> dict[str, Any]:
-        details = describe_errors(cast(Any, Draft7Validator(BUILTIN_INPUT_SCHEMAS[action])), params)
+        details = describe_errors(cast(Any, Draft7(BUILTIN_INPUT_SCHEMAS[action])), params)
         if details:
             summary = "; ".join(f"{d['path']}: {d['message']}" for d in details[:3])
             raise StepFailure(f"invalid input for {action}: {summary}")

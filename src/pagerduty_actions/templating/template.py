@@ -261,9 +261,10 @@ def template_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _template_validator() -> Draft7Validator:
-    from jsonschema import Draft7Validator  # here only: most templates never need it
 
-    return Draft7Validator(template_schema())
+    from pagerduty_actions.json_validators import Draft7
+
+    return Draft7(template_schema())
 
 
 @lru_cache(maxsize=1)
