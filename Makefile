@@ -28,7 +28,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The tests run in one pytest-xdist worker per core (PYTEST_WORKERS=1 for a single process;
+# The tests run in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this one process;
 # tests/conftest.py gives each worker its own PostgreSQL database). Like plain pytest, xdist
 # exits 5 when it collected no tests.
 PYTEST_WORKERS ?= auto
