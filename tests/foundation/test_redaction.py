@@ -92,7 +92,7 @@ _URL_LIKE = st.tuples(
 ).map("".join)
 
 
-# The 1,000 and 2,000 drawn texts below take seconds alone but passed the suite's 120 s hang
+# The 1,000 and 2,000 drawn texts below take seconds alone but ran past the suite's 120 s hang
 # guard in a make unit whose two workers shared the cores with other work (load 10-15 on 2
 # cores): the guard is not what these tests assert, so theirs is wider.
 STARVED_CPU_TIMEOUT = 600
