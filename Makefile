@@ -28,8 +28,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run in one pytest-xdist worker per core (PYTEST_WORKERS=0: in this one process;
+# tests/conftest.py gives each worker its own PostgreSQL database). Like plain pytest, xdist
+# exits 5 when it collected no tests.
+PYTEST_WORKERS ?= auto
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # pytest exits 5 when it collected no tests; that is a failure here, never a pass.
 test: lint typecheck unit backstage-module

@@ -3,7 +3,11 @@
 Databases are real: SQLite files under tmp_path, and the PostgreSQL server this machine kind
 runs on 127.0.0.1:5432 (override with PAGERDUTY_ACTIONS_TEST_POSTGRES_URL). Each PostgreSQL
 test gets a fresh schema of its own, so tests never see each other's rows; without a server
-those tests fail with the command that starts it.
+those tests fail with the command that starts it. Under pytest-xdist (``make unit`` runs one
+worker per core) each worker also has a database of its own, ``<database>_<worker>_<run>``,
+created from the configured one and dropped at the end: database-wide locks (the migration's
+advisory lock) of one worker never block the other's timing-sensitive tests, and two suites
+run at once (two checkouts on one machine) never share one.
 
 Tests write under tmp_path only: a guard fails the run when the checkout's ``.data/`` was
 created or changed (see data_guard.py).
@@ -14,12 +18,12 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 # PagerDuty's OpenAPI checker (tests/contracts/openapi_check.py) is shared by every area, and
@@ -71,24 +75,87 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@contextmanager
-def fresh_postgres_schema() -> Iterator[str]:
-    """A URL whose search_path is a new, empty schema; dropped afterwards. Without a server,
-    the test fails saying how to start one."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
+def fail_without_postgres(url: str, action: Callable[[], None]) -> None:
+    """Run ``action``; when the server does not answer, fail the test with the command that
+    starts it (raised outside the except: no chained driver traceback)."""
     unavailable = None
     try:
+        action()
+    except OperationalError as exc:
+        unavailable = postgres_unavailable_message(url, exc)
+    if unavailable is not None:
+        pytest.fail(unavailable, pytrace=False)
+
+
+def _autocommit(url: str, statement: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+class WorkerDatabase:
+    """This pytest-xdist worker's own database, created the first time a test needs
+    PostgreSQL (a worker running only SQLite tests never connects) and dropped at the end.
+    Without xdist the configured database itself is used, as before."""
+
+    def __init__(self, worker: str | None, run: str = "") -> None:
+        self.worker = worker
+        self.run = run
+        self.url: str | None = None
+
+    def get(self) -> str:
+        if self.url is None:
+            self.url = self._create() if self.worker else POSTGRES_URL
+        return self.url
+
+    def _create(self) -> str:
+        base = make_url(POSTGRES_URL)
+        name = f"{base.database}_{self.worker}_{self.run}"
+        fail_without_postgres(
+            POSTGRES_URL, lambda: _autocommit(POSTGRES_URL, f'CREATE DATABASE "{name}"')
+        )
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.worker and self.url is not None:
+            name = make_url(self.url).database
+            # WITH (FORCE): a server subprocess a failed test left running may still hold one.
+            _autocommit(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database(request: pytest.FixtureRequest) -> Iterator[WorkerDatabase]:
+    """The database this process's PostgreSQL tests make their schemas in: a pytest-xdist
+    worker ("gw0", "gw1", ...) has its own; a run in one process has none of its own."""
+    worker_input = getattr(request.config, "workerinput", {})
+    run = str(worker_input.get("testrunuid", ""))[:12]  # the same in every worker of one run
+    database = WorkerDatabase(worker_input.get("workerid"), run)
+    yield database
+    database.drop()
+
+
+@contextmanager
+def fresh_postgres_schema(database_url: str) -> Iterator[str]:
+    """A URL whose search_path is a new, empty schema of ``database_url``; dropped afterwards.
+    Without a server, the test fails saying how to start one."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url)
+
+    def create() -> None:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        unavailable = postgres_unavailable_message(POSTGRES_URL, exc)
-    if unavailable is not None:  # raised outside the except: no chained driver traceback
-        admin.dispose()
-        pytest.fail(unavailable, pytrace=False)
-    sep = "&" if "?" in POSTGRES_URL else "?"
+
     try:
-        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+        fail_without_postgres(database_url, create)
+    except BaseException:
+        admin.dispose()
+        raise
+    sep = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -96,9 +163,9 @@ def fresh_postgres_schema() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_database: WorkerDatabase) -> Iterator[str]:
     """A URL whose search_path is a new, empty schema; dropped afterwards."""
-    with fresh_postgres_schema() as url:
+    with fresh_postgres_schema(postgres_database.get()) as url:
         yield url
 
 
@@ -117,7 +184,8 @@ def module_database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    with fresh_postgres_schema() as url:
+    database: WorkerDatabase = request.getfixturevalue("postgres_database")
+    with fresh_postgres_schema(database.get()) as url:
         yield url
 
 
