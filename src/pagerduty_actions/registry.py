@@ -96,6 +96,11 @@ class ActionSpec:
     supports_dry_run: bool
     examples: list[dict[str, Any]]
     manifest_path: Path
+    # The handler's first statement of a real run is a database write that answers an
+    # unreachable database with the run's own 503 ("...; the action was not run"), before any
+    # PagerDuty write: the run's separate ping is then a round trip that proves nothing more
+    # (a handler module says so with ``DATABASE_FIRST = True``).
+    database_first: bool = False
 
     def describe(self) -> dict[str, Any]:
         """Backstage's action list entry: ``{id, description, examples, schema}``."""
@@ -213,6 +218,7 @@ def load_action(module: ModuleType, actions_dir: Path, schemas_dir: Path) -> Act
         supports_dry_run=bool(raw.get("supportsDryRun", False)),
         examples=list(raw.get("examples") or []),
         manifest_path=path,
+        database_first=bool(getattr(module, "DATABASE_FIRST", False)),
     )
 
 
@@ -316,7 +322,8 @@ class Registry:
         started, t0 = datetime.now(UTC), time.monotonic()
         outcome, error_name = "error", None
         try:
-            _require_db(services)
+            if dry_run or idempotency_key or not spec.database_first:
+                _require_db(services)  # else the handler's first write is the check
             result = self._run_once(
                 spec, payload, services, dry_run, caller, initiator, idempotency_key, request_id
             )

@@ -616,3 +616,24 @@ def test_integration_key_never_reaches_the_log(
     key = response.json["output"]["integrationKey"]
     assert key and key not in json.dumps(response.json["log"])
     assert all(key not in r.getMessage() for r in caplog.records)
+
+
+def test_unreachable_database_refuses_a_create_before_any_pagerduty_call(
+    app: Flask, call: Call, pd: SandboxServer
+) -> None:
+    """A create skips the registry's ping (its first statement, the name's lease, is the
+    check): a lost database still gives the ping's 503, and PagerDuty sees no write (only
+    the escalation policy's lookup, which the input's name needs, comes first)."""
+    from pagerduty_actions.store import Database
+
+    services = app.extensions["pagerduty_actions"].services
+    services.db.dispose()
+    services.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    pd.state.log.clear()
+    response = call(ACTION, {"name": "lost-db", "escalationPolicyName": "Default"})
+    assert response.status_code == 503, response.json
+    error = response.json["error"]
+    assert error["name"] == "ServiceUnavailableError" and error["retryable"] is True
+    assert "is unreachable" in error["message"] and "was not run" in error["message"]
+    assert {(e.method, e.path) for e in pd.state.log.entries()} <= {("GET", "/escalation_policies")}
+    assert not any(s["name"] == "lost-db" for s in account(pd).services.values())

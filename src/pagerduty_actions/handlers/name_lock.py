@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..config import Config
-from ..errors import ConflictError
-from ..store import Database
+from ..errors import ConflictError, ServiceUnavailableError
+from ..store import Database, DatabaseUnavailable
 from ..store.heartbeat import LeaseBusy, hold_lease
 from ..store.leases import LeaseStore
 
@@ -34,6 +34,7 @@ def service_name_lock(
     """Hold the name for the ``with`` block; 409 with Retry-After if it stays busy."""
     section = config.section("idempotency")
     retry_after = float(section["retryAfterSeconds"])
+    held = False
     try:
         with hold_lease(
             LeaseStore(db),
@@ -42,7 +43,14 @@ def service_name_lock(
             wait_seconds=float(section["serviceNameWaitSeconds"]),
             what=f"PagerDuty service name {service_name!r}",
         ):
+            held = True
             yield
+    except DatabaseUnavailable as exc:
+        if held:
+            raise
+        # Taking the lease is the run's first statement and stands in for its database ping
+        # (the handler declares DATABASE_FIRST): nothing was written to PagerDuty yet.
+        raise ServiceUnavailableError(f"{exc}; the action was not run") from None
     except LeaseBusy as exc:
         raise ConflictError(
             f"{exc}: another request is creating or adopting a service of that name; "

@@ -53,6 +53,11 @@ from .rollback import Rollback, confirmed_delete, failed_after_rollback
 FRESH_404_SECONDS = 8.0
 
 ACTION_ID = "pagerduty:service:create"
+# A real run's first statement is taking the service name's lease (a database write, before
+# any PagerDuty write: only the input's names are looked up first), which answers an
+# unreachable database as the registry's ping does, so the registry skips that ping (one
+# round trip of every create). See ``service_name_lock``.
+DATABASE_FIRST = True
 
 
 class GroupingByType(TypedDict, total=False):

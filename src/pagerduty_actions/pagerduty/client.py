@@ -56,6 +56,7 @@ from .errors import (
     redact,
 )
 from .limiter import SHARED_LIMITERS, AccountLimiter, LimiterRegistry
+from .request_url import RequestUrls
 from .stats import CallStats
 from .transport import AccountTransport, CallTag
 
@@ -150,7 +151,7 @@ class PagerDutyClient(OwnsHttpClient):
         )
         self.auth: CredentialAuth = credential_for(account, http=self._http, clock=clock)
         # What each call's request starts from, worked out once (see ``_send``).
-        self._base = str(self._http.base_url).rstrip("/") + "/"  # as httpx joins a path
+        self._urls = RequestUrls(str(self._http.base_url))
         self._timeout = self._http.timeout.as_dict()
 
     def __repr__(self) -> str:
@@ -357,15 +358,10 @@ class PagerDutyClient(OwnsHttpClient):
         raise self._response_error(call, response, options)
 
     def _url(self, url: str, params: Mapping[str, Any] | None) -> httpx.URL:
-        """``url`` (a path under the REST base, or absolute) with ``params``, parsed once:
-        httpx's client parses a URL five times to join and extend it."""
-        if "://" not in url:
-            url = self._base + url.lstrip("/")
-        if not params:
-            return httpx.URL(url)
-        if "?" in url:
-            return httpx.URL(url).copy_merge_params(params)
-        return httpx.URL(url, params=params)
+        """``url`` (a path under the REST base, or absolute) with ``params``, parsed once at
+        most: httpx's client parses a URL five times to join and extend it, and
+        :class:`RequestUrls` parses none of ours."""
+        return self._urls.url(url, params)
 
     def _send(self, request: httpx.Request, auth: httpx.Auth | None) -> httpx.Response:
         """Send ``request`` down the transport chain through ``auth``'s flow (an OAuth 401

@@ -93,9 +93,12 @@ class Database:
                 if not self._pre_ping:
                     conn.exec_driver_sql("SELECT 1")
         except SQLAlchemyError as exc:
-            raise DatabaseUnavailable(
-                f"database {self.describe()} is unreachable: {_first_line(exc)}"
-            ) from exc
+            raise self.unreachable(exc) from exc
+
+    def unreachable(self, exc: SQLAlchemyError) -> DatabaseUnavailable:
+        """What :meth:`ping` raises for ``exc``; also for a first statement that stands in
+        for the ping (a lease's acquire), so a caller sees the same answer either way."""
+        return DatabaseUnavailable(f"database {self.describe()} is unreachable: {_first_line(exc)}")
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration."""

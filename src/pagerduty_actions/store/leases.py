@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .database import Database, DatabaseUnavailable
+from .database import Database
 from .models import Lease
 
 
@@ -46,8 +46,8 @@ class LeaseStore:
             return owner
         except IntegrityError:
             pass
-        except SQLAlchemyError as exc:
-            raise DatabaseUnavailable(f"database {self.db.describe()} failed: {exc}") from exc
+        except SQLAlchemyError as exc:  # worded as the ping: this insert may stand in for it
+            raise self.db.unreachable(exc) from exc
         with self.db.transaction() as conn:
             taken = conn.execute(
                 update(Lease)
