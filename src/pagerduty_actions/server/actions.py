@@ -157,7 +157,7 @@ def run_action(action_id: str) -> Response:
     request_id = context.request_id
     dry_run = _flag(served, "dryRun")
     started = time.monotonic()
-    run = _Run(state, served, request_id, action_id, dry_run, started)
+    run = _RunMetricsAndLog(state, served, request_id, action_id, dry_run, started)
     try:
         payload = read_json_object(served)
         result = registry.run(
@@ -185,7 +185,7 @@ def run_action(action_id: str) -> Response:
     return response
 
 
-class _Run:
+class _RunMetricsAndLog:
     """What a run's metrics and log line need, gathered once by ``run_action``."""
 
     def __init__(
