@@ -44,7 +44,7 @@ class ActionError(Exception):
         """Backstage's error body for this error, credentials redacted: validation details and
         upstream words can echo what a caller sent or a host answered, keys included. Each text
         is cut to ``TEXT_LIMIT`` first, whatever it quotes."""
-        error: dict[str, Any] = {"name": self.name, "message": _redacted(self.message)}
+        error: dict[str, Any] = {"name": self.name, "message": self.redacted_message()}
         if self.details:
             error["details"] = _redacted(self.details)
         if self.retryable:
@@ -55,6 +55,16 @@ class ActionError(Exception):
         if request is not None:
             out["request"] = request
         return out
+
+    def redacted_message(self) -> str:
+        """The message cut to ``TEXT_LIMIT`` and redacted, worked out once for the error body
+        and the run's log line (the same text, while ``message`` is not changed)."""
+        done = self._redacted_message
+        if done is None or done[0] is not self.message:
+            done = self._redacted_message = (self.message, redact(clip(self.message, TEXT_LIMIT)))
+        return done[1]
+
+    _redacted_message: tuple[str, str] | None = None
 
 
 def _redacted(value: Any) -> Any:

@@ -54,6 +54,9 @@ def _field(value: Any) -> Any:
     return redact(clip(str(value), TEXT_LIMIT))
 
 
+_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(rid)s %(message)s"
+
+
 class _TextFormatter(logging.Formatter):
     _second: tuple[int, str] = (-1, "")
 
@@ -77,8 +80,20 @@ class _TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
-        record.rid = f" [{request_id}]" if request_id else ""
-        return redact(super().format(record))
+        record.rid = rid = f" [{request_id}]" if request_id else ""
+        if (
+            self._fmt is not _TEXT_FORMAT
+            or self.datefmt is not None
+            or record.exc_info
+            or record.exc_text
+            or record.stack_info
+        ):
+            return redact(super().format(record))
+        # Our own format with nothing after the message: the line the base class builds
+        # (the same fields on the record), without its style lookups.
+        record.message = message = clip(record.getMessage(), TEXT_LIMIT)
+        record.asctime = self.formatTime(record)
+        return redact(f"{record.asctime} {record.levelname} {record.name}{rid} {message}")
 
 
 def _url_queries_dropped(record: logging.LogRecord) -> bool:
@@ -102,9 +117,7 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(
-            _TextFormatter("%(asctime)s %(levelname)s %(name)s%(rid)s %(message)s")
-        )
+        handler.setFormatter(_TextFormatter(_TEXT_FORMAT))
     # No format of ours shows where a call was made, its thread or its process: the logging
     # HOWTO's "Optimization" switches, so a record (one or two per request) skips looking
     # through the stack for its caller and asking for thread, process and multiprocessing names.

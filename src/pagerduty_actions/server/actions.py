@@ -6,13 +6,13 @@ import logging
 import time
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Request, Response, g, jsonify, request
 
 from ..errors import ActionError, InputError, UnsupportedMediaTypeError
-from ..redaction import QUOTE_LIMIT, TEXT_LIMIT, clip, redact
+from ..redaction import QUOTE_LIMIT, clip
 from .errors import error_response
 from .json_body import parse_json_body
-from .state import app_state
+from .state import AppState, app_state
 
 bp = Blueprint("actions", __name__)
 _MAX_KEY_LENGTH = 255
@@ -25,16 +25,20 @@ def _is_json(mimetype: str) -> bool:
     )
 
 
-def read_json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or an error that says how to send it."""
-    raw = request.get_data(cache=True)
+def read_json_object(served: Request | None = None) -> dict[str, Any]:
+    """The request body as a JSON object, or an error that says how to send it. ``served``:
+    the request, when the caller has it at hand (else ``request`` is looked up)."""
+    if served is None:
+        served = request._get_current_object()  # type: ignore[attr-defined]
+    raw = served.get_data(cache=True)
     if not raw.strip():
         raise InputError(
             "the request body is empty; send the action's input as a JSON object "
             "(an action without required inputs takes {})"
         )
-    if not _is_json(request.mimetype):
-        sent = request.mimetype or "no Content-Type"
+    mimetype = served.mimetype
+    if not _is_json(mimetype):
+        sent = mimetype or "no Content-Type"
         raise UnsupportedMediaTypeError(
             f"expected a JSON body with 'Content-Type: application/json', got {sent}; "
             "in an http:backstage:request step add headers: {content-type: application/json}"
@@ -48,10 +52,10 @@ def read_json_object() -> dict[str, Any]:
     return payload
 
 
-def _flag(name: str) -> bool:
-    if not request.query_string:
+def _flag(served: Request, name: str) -> bool:
+    if not served.environ.get("QUERY_STRING"):
         return False  # no query: no MultiDict of the arguments to build
-    value = request.args.get(name)
+    value = served.args.get(name)
     if value is None or value.lower() in ("false", "0", ""):
         return False
     if value.lower() in ("true", "1"):
@@ -61,8 +65,8 @@ def _flag(name: str) -> bool:
     )
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
+def _idempotency_key(environ: dict[str, Any]) -> str | None:
+    key: str | None = environ.get("HTTP_IDEMPOTENCY_KEY")  # what request.headers.get reads
     if key is None:
         return None
     key = key.strip()
@@ -81,23 +85,32 @@ def describe_action(action_id: str) -> Response:
     return jsonify(app_state().registry.get(action_id).describe())
 
 
-def _origin_header(headers: Any, name: str) -> str | None:
-    """A caller-sent label (Backstage's task or step id) fit for a log line: printable and
-    cut short, or dropped."""
-    value = headers.get(name, "").strip()
+def _origin_header(environ: dict[str, Any], key: str) -> str | None:
+    """A caller-sent label (Backstage's task or step id; ``key``: its WSGI environ key) fit
+    for a log line: printable and cut short, or dropped."""
+    value = environ.get(key)
+    if not value:
+        return None
+    value = value.strip()
     return clip(value, QUOTE_LIMIT) if value and value.isprintable() else None
 
 
 def _log_run(
-    action_id: str, dry_run: bool, seconds: float, outcome: str, error: ActionError | None
+    served: Request,
+    request_id: str | None,
+    action_id: str,
+    dry_run: bool,
+    seconds: float,
+    outcome: str,
+    error: ActionError | None,
 ) -> None:
     """One line per run, with what an operator needs to find it and act on it: the action,
     the Backstage task and step that ran it (``X-Backstage-Task-Id``/``-Step-Id``, sent by our
     scaffolder module), and for a failure the error's name and message, cut and redacted, not
     only the access line's status."""
-    headers = request.headers
-    task = _origin_header(headers, "X-Backstage-Task-Id")
-    step = _origin_header(headers, "X-Backstage-Step-Id")
+    environ = served.environ
+    task = _origin_header(environ, "HTTP_X_BACKSTAGE_TASK_ID")
+    step = _origin_header(environ, "HTTP_X_BACKSTAGE_STEP_ID")
     where = ", ".join(f"{k} {v}" for k, v in (("task", task), ("step", step)) if v)
     fields: dict[str, Any] = {
         "action": action_id,
@@ -108,7 +121,7 @@ def _log_run(
         "stepId": step,
     }
     suffix = f" ({where})" if where else ""
-    extra = {"request_id": g.get("request_id"), "fields": fields}
+    extra = {"request_id": request_id, "fields": fields}
     if error is None:
         _RUNS.info(
             "action %s: %s in %d ms%s",
@@ -119,7 +132,7 @@ def _log_run(
             extra=extra,
         )
         return
-    message = redact(clip(error.message, TEXT_LIMIT))
+    message = error.redacted_message()  # the error body's message: redacted once for both
     fields.update(errorName=error.name, errorMessage=message, status=error.status)
     _RUNS.log(
         logging.ERROR if error.status >= 500 else logging.WARNING,
@@ -137,39 +150,61 @@ def run_action(action_id: str) -> Response:
     state = app_state()
     registry = state.registry
     registry.get(action_id)  # unknown id: 404 before reading the body
-    dry_run = _flag("dryRun")
+    # Read once: each use of ``request`` or ``g`` is a context-variable lookup through a proxy.
+    served = request._get_current_object()  # type: ignore[attr-defined]
+    context = g._get_current_object()
+    environ = served.environ
+    request_id = context.request_id
+    dry_run = _flag(served, "dryRun")
     started = time.monotonic()
+    run = _RunMetricsAndLog(state, served, request_id, action_id, dry_run, started)
     try:
-        payload = read_json_object()
+        payload = read_json_object(served)
         result = registry.run(
             action_id,
             payload,
             services=state.services,
             dry_run=dry_run,
-            caller=g.caller,
-            initiator=request.headers.get("X-Backstage-Initiator"),
-            idempotency_key=_idempotency_key(),
-            request_id=g.request_id,
+            caller=context.caller,
+            initiator=environ.get("HTTP_X_BACKSTAGE_INITIATOR"),
+            idempotency_key=_idempotency_key(environ),
+            request_id=request_id,
         )
     except ActionError as exc:
-        _ran(action_id, dry_run, started, exc.name, exc)
+        run.ended(exc.name, exc)
         # Answered here rather than raised through Flask's error handling: the body the
         # ActionError handler gives, without the exception's trip through Flask.
-        return error_response(exc)
+        return error_response(exc, served)
     except BaseException:
-        _ran(action_id, dry_run, started, "error", None)
+        run.ended("error", None)
         raise
-    _ran(action_id, dry_run, started, "replayed" if result.replayed else "success", None)
+    run.ended("replayed" if result.replayed else "success", None)
     response = jsonify(result.body())
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
-def _ran(
-    action_id: str, dry_run: bool, started: float, outcome: str, error: ActionError | None
-) -> None:
-    """The run's metrics and its log line."""
-    seconds = time.monotonic() - started
-    app_state().metrics.action_ran(action_id, outcome, str(dry_run).lower(), seconds)
-    _log_run(action_id, dry_run, seconds, outcome, error)
+class _RunMetricsAndLog:
+    """What a run's metrics and log line need, gathered once by ``run_action``."""
+
+    def __init__(
+        self,
+        state: AppState,
+        served: Request,
+        request_id: str | None,
+        action_id: str,
+        dry_run: bool,
+        started: float,
+    ) -> None:
+        self.state, self.served, self.request_id = state, served, request_id
+        self.action_id, self.dry_run, self.started = action_id, dry_run, started
+
+    def ended(self, outcome: str, error: ActionError | None) -> None:
+        """The run's metrics and its log line."""
+        seconds = time.monotonic() - self.started
+        dry = "true" if self.dry_run else "false"
+        self.state.metrics.action_ran(self.action_id, outcome, dry, seconds)
+        _log_run(
+            self.served, self.request_id, self.action_id, self.dry_run, seconds, outcome, error
+        )

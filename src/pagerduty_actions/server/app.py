@@ -77,15 +77,19 @@ class _AnyPath(PathConverter):
 
 
 def _before() -> None:
-    headers = request.headers
-    incoming = headers.get("X-Request-Id", "")
-    g.request_id = (
+    # Read once, and headers straight from the WSGI environ (what ``request.headers.get``
+    # reads, after spelling the name as its key): each proxy use is a context-variable lookup.
+    context = g._get_current_object()
+    served = request._get_current_object()  # type: ignore[attr-defined]
+    environ = served.environ
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    context.request_id = (
         incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else os.urandom(8).hex()
     )
-    g.started = time.monotonic()
-    if request.endpoint in _PUBLIC_ENDPOINTS or _is_page(request.path):
+    context.started = time.monotonic()
+    if served.endpoint in _PUBLIC_ENDPOINTS or _is_page(served.path):
         return
-    g.caller = app_state().auth.authenticate(headers.get("Authorization"))
+    context.caller = app_state().auth.authenticate(environ.get("HTTP_AUTHORIZATION"))
 
 
 def _is_page(path: str) -> bool:

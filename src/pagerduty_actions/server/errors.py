@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Mapping
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Request, Response, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ActionError, InternalError, NotFoundError, PayloadTooLargeError
@@ -20,8 +22,27 @@ def _path() -> str:
     return clip(request.path, QUOTE_LIMIT)
 
 
-def error_response(error: ActionError) -> Response:
-    response = jsonify(error.body({"method": request.method, "url": _path()}))
+def error_response(error: ActionError, served: Request | None = None) -> Response:
+    """Backstage's error body of ``error`` for the request (``served``, when the caller has
+    it at hand) with the error's status. Encoded as ``jsonify`` encodes it outside debug mode
+    (compact, the app's ``ensure_ascii`` and ``default``, a final line break), without its
+    argument handling."""
+    if served is None:
+        served = request._get_current_object()  # type: ignore[attr-defined]
+    body = error.body({"method": served.method, "url": clip(served.path, QUOTE_LIMIT)})
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = app.json
+    if app.debug or not isinstance(provider, DefaultJSONProvider) or provider.compact is False:
+        response = jsonify(body)  # indented, or a provider of the app's own
+    else:
+        text = json.dumps(
+            body,
+            separators=(",", ":"),
+            ensure_ascii=provider.ensure_ascii,
+            sort_keys=provider.sort_keys,
+            default=provider.default,
+        )
+        response = app.response_class(f"{text}\n", mimetype=provider.mimetype)
     response.status_code = error.status
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))

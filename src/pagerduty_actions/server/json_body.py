@@ -112,6 +112,8 @@ def _float(text: str, refuse: Callable[[str], _Refused]) -> float | _Refused:
 
 def _too_deep(text: str) -> bool:
     """Whether brackets outside strings nest deeper than MAX_DEPTH (C-speed scans only)."""
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
+        return False  # no more openings in all than the limit (most bodies): no scan needed
     brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
     if len(brackets) <= MAX_DEPTH:
         return False
