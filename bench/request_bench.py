@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--creates", type=int, default=200, help="successful creates")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.requests < 1 or args.creates < 1:
+        parser.error("--requests and --creates must be at least 1: each row is a percentile")
     rows = run(args.requests, args.creates)
     print(json.dumps(rows, indent=2) if args.json else render(rows))
     return 0
